@@ -1,0 +1,63 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { newId } from '@flow-like/core';
+import type { Database } from './client.js';
+import { apiKeys, projects } from './schema.js';
+
+export type Project = typeof projects.$inferSelect;
+export type ApiKeyRecord = typeof apiKeys.$inferSelect;
+export const API_KEY_SCOPES = ['submit', 'read', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export async function createProject(
+  db: Database,
+  values: { name: string; concurrencyLimit?: number | null; maxQueueDepth?: number | null },
+): Promise<Project> {
+  const [row] = await db
+    .insert(projects)
+    .values({ id: newId(), name: values.name, concurrencyLimit: values.concurrencyLimit ?? null, maxQueueDepth: values.maxQueueDepth ?? null })
+    .returning();
+  return row!;
+}
+
+export async function getProject(db: Database, id: string): Promise<Project | undefined> {
+  const [row] = await db.select().from(projects).where(eq(projects.id, id)).limit(1);
+  return row;
+}
+
+export async function getProjectByName(db: Database, name: string): Promise<Project | undefined> {
+  const [row] = await db.select().from(projects).where(eq(projects.name, name)).limit(1);
+  return row;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Keys look like `flk_<prefix>_<secret>`; only the hash is stored. The plain key is returned once. */
+export async function createApiKey(
+  db: Database,
+  values: { projectId: string; name: string; scopes: readonly ApiKeyScope[] },
+): Promise<{ key: string; record: ApiKeyRecord }> {
+  const prefix = randomBytes(4).toString('hex');
+  const key = `flk_${prefix}_${randomBytes(24).toString('base64url')}`;
+  const [record] = await db
+    .insert(apiKeys)
+    .values({ id: newId(), projectId: values.projectId, name: values.name, prefix, hash: hashApiKey(key), scopes: [...values.scopes] })
+    .returning();
+  return { key, record: record! };
+}
+
+/** The live (not revoked) key with this plain text, if any. */
+export async function findApiKey(db: Database, key: string): Promise<ApiKeyRecord | undefined> {
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.hash, hashApiKey(key)), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  return row;
+}
+
+export async function touchApiKey(db: Database, id: string): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, id));
+}

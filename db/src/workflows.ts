@@ -1,0 +1,70 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { newId } from '@flow-like/core';
+import type { Database } from './client.js';
+import { workflows, workflowVersions } from './schema.js';
+
+export type Workflow = typeof workflows.$inferSelect;
+export type WorkflowVersion = typeof workflowVersions.$inferSelect;
+
+/**
+ * Register a document under a name: the first registration creates the
+ * workflow at version 1, every later one appends an immutable version. The
+ * workflow row is locked while the version number is taken, so concurrent
+ * registrations get distinct, gapless versions.
+ */
+export async function registerWorkflowVersion(
+  db: Database,
+  values: { projectId: string; name: string; document: unknown; checksum: string; documentKey?: (workflowId: string, version: number) => string },
+): Promise<{ workflow: Workflow; version: WorkflowVersion }> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${values.projectId} || '/' || ${values.name}, 0))`);
+    const [existing] = await tx
+      .select()
+      .from(workflows)
+      .where(and(eq(workflows.projectId, values.projectId), eq(workflows.name, values.name), isNull(workflows.deletedAt)))
+      .limit(1);
+    let workflow: Workflow;
+    if (existing) {
+      const [updated] = await tx
+        .update(workflows)
+        .set({ latestVersion: existing.latestVersion + 1, updatedAt: sql`now()` })
+        .where(eq(workflows.id, existing.id))
+        .returning();
+      workflow = updated!;
+    } else {
+      const [created] = await tx
+        .insert(workflows)
+        .values({ id: newId(), projectId: values.projectId, name: values.name, latestVersion: 1 })
+        .returning();
+      workflow = created!;
+    }
+    const [version] = await tx
+      .insert(workflowVersions)
+      .values({
+        workflowId: workflow.id,
+        version: workflow.latestVersion,
+        document: values.document,
+        checksum: values.checksum,
+        documentKey: values.documentKey?.(workflow.id, workflow.latestVersion) ?? null,
+      })
+      .returning();
+    return { workflow, version: version! };
+  });
+}
+
+export async function getWorkflow(db: Database, id: string, projectId?: string): Promise<Workflow | undefined> {
+  const where = projectId
+    ? and(eq(workflows.id, id), eq(workflows.projectId, projectId), isNull(workflows.deletedAt))
+    : eq(workflows.id, id);
+  const [row] = await db.select().from(workflows).where(where).limit(1);
+  return row;
+}
+
+export async function getWorkflowVersion(db: Database, workflowId: string, version: number): Promise<WorkflowVersion | undefined> {
+  const [row] = await db
+    .select()
+    .from(workflowVersions)
+    .where(and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.version, version)))
+    .limit(1);
+  return row;
+}
