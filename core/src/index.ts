@@ -4,3 +4,4 @@ export * from './queue.js';
 export * from './ids.js';
 export * from './config.js';
 export * from './commonConfig.js';
+export * from './workflow/index.js';
