@@ -63,3 +63,8 @@ export const contentKeys = {
     `executions/${executionId}/${attempt}/events/${String(seq).padStart(8, '0')}.ndjson`,
   result: (executionId: string, attempt: number) => `executions/${executionId}/${attempt}/result.json`,
 };
+
+/** Object keys in the metadata bucket. */
+export const metadataKeys = {
+  workflowVersion: (workflowId: string, version: number) => `workflows/${workflowId}/versions/${version}.json`,
+};

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
@@ -35,4 +36,8 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     pool,
     close: () => (closing ??= pool.end()),
   };
+}
+
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.execute(sql`SELECT 1`);
 }

@@ -18,12 +18,25 @@ function asExecution(row: ExecutionRecord): Execution {
   return row as Execution;
 }
 
-export async function insertExecution(db: Database, values: NewExecution): Promise<Execution> {
-  const [row] = await db
-    .insert(executions)
-    .values({ ...values, status: 'queued', attempt: 1 })
-    .returning();
-  return asExecution(row!);
+/**
+ * Insert queued executions and hand them to `beforeCommit` (the enqueue) inside
+ * the same transaction: if the enqueue fails, no row stays behind, so a client
+ * that saw an error can simply retry. (An enqueued job whose row never
+ * committed is dropped by the dispatcher when it finds no row.)
+ */
+export async function submitExecutions(
+  db: Database,
+  values: readonly NewExecution[],
+  beforeCommit: (rows: Execution[]) => Promise<void>,
+): Promise<Execution[]> {
+  return db.transaction(async (tx) => {
+    const rows = (await tx
+      .insert(executions)
+      .values(values.map((v) => ({ ...v, status: 'queued', attempt: 1 })))
+      .returning()).map(asExecution);
+    await beforeCommit(rows);
+    return rows;
+  });
 }
 
 /** Scoped by project whenever the caller acts for a project: another project's id reads as "not found". */

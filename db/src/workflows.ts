@@ -14,7 +14,9 @@ export type WorkflowVersion = typeof workflowVersions.$inferSelect;
  */
 export async function registerWorkflowVersion(
   db: Database,
-  values: { projectId: string; name: string; document: unknown; checksum: string; documentKey?: (workflowId: string, version: number) => string },
+  values: { projectId: string; name: string; document: unknown; checksum: string; documentKey: (workflowId: string, version: number) => string },
+  /** store the immutable snapshot; failing here rolls the registration back */
+  beforeCommit: (version: WorkflowVersion) => Promise<void>,
 ): Promise<{ workflow: Workflow; version: WorkflowVersion }> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${values.projectId} || '/' || ${values.name}, 0))`);
@@ -45,9 +47,10 @@ export async function registerWorkflowVersion(
         version: workflow.latestVersion,
         document: values.document,
         checksum: values.checksum,
-        documentKey: values.documentKey?.(workflow.id, workflow.latestVersion) ?? null,
+        documentKey: values.documentKey(workflow.id, workflow.latestVersion),
       })
       .returning();
+    await beforeCommit(version!);
     return { workflow, version: version! };
   });
 }

@@ -1,0 +1,3 @@
+export * from './app.js';
+export * from './env.js';
+export * from './service.js';
