@@ -7,5 +7,6 @@ export default defineConfig({
     include: ['*/src/**/*.test.ts', 'tests/**/*.test.ts', 'deploy/tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    globalSetup: ['testing/src/globalSetup.ts'],
   },
 });

@@ -62,7 +62,6 @@ function postgresArgs(dir: string, port: number): string[] {
     listen_addresses: '127.0.0.1',
     max_connections: '300',
     fsync: 'off',
-    synchronous_commit: 'off',
     full_page_writes: 'off',
     unix_socket_directories: dir,
   };
@@ -89,18 +88,21 @@ async function launchPostgres(binDir: string, dir: string, port: number, url: st
   }
 }
 
+/** URL of a database on a private cluster, as the `postgres` superuser (trust auth). */
+export function postgresUrl(port: number, database = 'postgres'): string {
+  return `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
 /** A private PostgreSQL cluster bound to 127.0.0.1, running as a child of this process. */
 export async function startPostgres(options: StartPostgresOptions): Promise<PostgresServer> {
   const binDir = await locatePostgresBinDir();
   const user = serverUser();
   await initCluster(binDir, options.dir, user);
-  const urlAt = (port: number, database = 'postgres'): string =>
-    `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const { server, port } = await startOnPort(options.port, findFreePort, async (port) => ({
-    server: await launchPostgres(binDir, options.dir, port, urlAt(port), user),
+    server: await launchPostgres(binDir, options.dir, port, postgresUrl(port), user),
     port,
   }));
-  const url = (database?: string): string => urlAt(port, database);
+  const url = (database?: string): string => postgresUrl(port, database);
   return {
     port,
     url,

@@ -1,0 +1,2 @@
+export * from './testEnv.js';
+export * from './waitFor.js';
