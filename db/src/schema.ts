@@ -117,6 +117,10 @@ export const executions = pgTable(
     uniqueIndex('executions_project_idempotency_idx').on(t.projectId, t.idempotencyKey),
     index('executions_project_created_idx').on(t.projectId, t.id),
     index('executions_status_idx').on(t.status, t.queuedAt),
+    // queue depth and oldest wait per project, read on every submission and scrape
+    index('executions_queued_project_idx')
+      .on(t.projectId, t.queuedAt)
+      .where(sql`${t.status} = 'queued'`),
   ],
 );
 

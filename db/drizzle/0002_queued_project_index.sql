@@ -1,0 +1,1 @@
+CREATE INDEX "executions_queued_project_idx" ON "executions" USING btree ("project_id","queued_at") WHERE "executions"."status" = 'queued';
