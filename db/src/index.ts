@@ -4,3 +4,5 @@ export * from './executions.js';
 export * from './projects.js';
 export * from './workflows.js';
 export * as schema from './schema.js';
+export * from './executionListing.js';
+export * from './notifications.js';

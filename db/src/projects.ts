@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { newId } from '@flow-like/core';
 import type { Database } from './client.js';
 import { apiKeys, projects } from './schema.js';
@@ -60,4 +60,37 @@ export async function findApiKey(db: Database, key: string): Promise<ApiKeyRecor
 
 export async function touchApiKey(db: Database, id: string): Promise<void> {
   await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, id));
+}
+
+export async function listProjects(db: Database): Promise<Project[]> {
+  return db.select().from(projects).orderBy(asc(projects.name));
+}
+
+export async function updateProjectLimits(
+  db: Database,
+  id: string,
+  values: { concurrencyLimit?: number | null; maxQueueDepth?: number | null },
+): Promise<Project | undefined> {
+  const set: Partial<Pick<Project, 'concurrencyLimit' | 'maxQueueDepth'>> = {};
+  if (values.concurrencyLimit !== undefined) set.concurrencyLimit = values.concurrencyLimit;
+  if (values.maxQueueDepth !== undefined) set.maxQueueDepth = values.maxQueueDepth;
+  if (Object.keys(set).length === 0) return getProject(db, id);
+  const [row] = await db.update(projects).set(set).where(eq(projects.id, id)).returning();
+  return row;
+}
+
+/** Every key of a project, revoked ones included; the hash never leaves this module. */
+export async function listApiKeys(db: Database, projectId: string): Promise<Omit<ApiKeyRecord, 'hash'>[]> {
+  const { hash: _hash, ...columns } = getTableColumns(apiKeys);
+  return db.select(columns).from(apiKeys).where(eq(apiKeys.projectId, projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+}
+
+/** Revoke a live key of this project; undefined when there is no such live key. */
+export async function revokeApiKey(db: Database, projectId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.projectId, projectId), isNull(apiKeys.revokedAt)))
+    .returning();
+  return row;
 }

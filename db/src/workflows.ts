@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { newId } from '@flow-like/core';
 import type { Database } from './client.js';
 import { workflows, workflowVersions } from './schema.js';
@@ -69,5 +69,38 @@ export async function getWorkflowVersion(db: Database, workflowId: string, versi
     .from(workflowVersions)
     .where(and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.version, version)))
     .limit(1);
+  return row;
+}
+
+/** Live workflows of a project, oldest first; `after` is the last id of the previous page. */
+export async function listWorkflows(db: Database, projectId: string, page: { after?: string; limit: number }): Promise<Workflow[]> {
+  const conditions = [eq(workflows.projectId, projectId), isNull(workflows.deletedAt)];
+  if (page.after) conditions.push(gt(workflows.id, page.after));
+  return db.select().from(workflows).where(and(...conditions)).orderBy(asc(workflows.id)).limit(page.limit);
+}
+
+/** Version summaries without their documents, newest first. */
+export async function listWorkflowVersions(
+  db: Database,
+  workflowId: string,
+): Promise<Array<Pick<WorkflowVersion, 'version' | 'checksum' | 'createdAt'>>> {
+  return db
+    .select({ version: workflowVersions.version, checksum: workflowVersions.checksum, createdAt: workflowVersions.createdAt })
+    .from(workflowVersions)
+    .where(eq(workflowVersions.workflowId, workflowId))
+    .orderBy(desc(workflowVersions.version));
+}
+
+/**
+ * Soft delete: the workflow leaves listings and takes no new submissions, but
+ * its versions stay, so executions already accepted run and read as before.
+ * The name becomes free for a new workflow.
+ */
+export async function softDeleteWorkflow(db: Database, id: string, projectId: string): Promise<Workflow | undefined> {
+  const [row] = await db
+    .update(workflows)
+    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(workflows.id, id), eq(workflows.projectId, projectId), isNull(workflows.deletedAt)))
+    .returning();
   return row;
 }
