@@ -121,6 +121,10 @@ export const executions = pgTable(
     index('executions_queued_project_idx')
       .on(t.projectId, t.queuedAt)
       .where(sql`${t.status} = 'queued'`),
+    // the dispatcher's admission order within a project: most urgent, then oldest
+    index('executions_admission_idx')
+      .on(t.projectId, t.priority.desc(), t.queuedAt, t.id)
+      .where(sql`${t.status} = 'queued'`),
   ],
 );
 

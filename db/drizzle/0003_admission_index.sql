@@ -1,0 +1,1 @@
+CREATE INDEX "executions_admission_idx" ON "executions" USING btree ("project_id","priority" DESC NULLS LAST,"queued_at","id") WHERE "executions"."status" = 'queued';
