@@ -1,4 +1,5 @@
 export * from './findFreePort.js';
+export * from './pathExists.js';
 export * from './systemPackages.js';
 export * from './serverProcess.js';
 export * from './restartable.js';

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { access } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { findFreePort } from './findFreePort.js';
+import { pathExists } from './pathExists.js';
 import { createDatabase, dropDatabase, pingPostgres } from './postgresAdmin.js';
 import { restartable, type Restartable } from './restartable.js';
 import { spawnServer, type ServerProcess } from './serverProcess.js';
@@ -30,18 +30,9 @@ function serverUser(): string | undefined {
   return process.getuid?.() === 0 ? 'postgres' : undefined;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function initCluster(binDir: string, dir: string, user: string | undefined): Promise<void> {
   if (user) await run('chown', [`${user}:${user}`, dir]);
-  if (await exists(`${dir}/data`)) return;
+  if (await pathExists(`${dir}/data`)) return;
   const initdb = spawnServer(
     'initdb',
     `${binDir}/initdb`,
@@ -56,7 +47,11 @@ async function initCluster(binDir: string, dir: string, user: string | undefined
   throw new ServerStartError(`initdb failed (code ${exit.code}, signal ${exit.signal})${hint}`, initdb.output());
 }
 
-/** Settings for a disposable or single-user cluster: durability traded for speed. */
+/**
+ * Without fsync, committed data survives the server being killed (the kernel
+ * still holds the writes) but not a machine crash: the right trade for
+ * disposable test clusters and a single-user local install.
+ */
 function postgresArgs(dir: string, port: number): string[] {
   const settings = {
     listen_addresses: '127.0.0.1',

@@ -1,21 +1,13 @@
 import { execFile } from 'node:child_process';
-import { access, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { pathExists } from './pathExists.js';
 
 const run = promisify(execFile);
 const POSTGRES_ROOT = '/usr/lib/postgresql';
 
 /** The apt package that provides each binary we run. */
 type SystemPackage = 'redis-server' | 'postgresql';
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function findRedisServer(): Promise<string | undefined> {
   try {
@@ -32,7 +24,7 @@ async function findPostgresBinDir(): Promise<string | undefined> {
   const newestFirst = versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
   for (const version of newestFirst) {
     const bin = `${POSTGRES_ROOT}/${version}/bin`;
-    if ((await exists(`${bin}/postgres`)) && (await exists(`${bin}/initdb`))) return bin;
+    if ((await pathExists(`${bin}/postgres`)) && (await pathExists(`${bin}/initdb`))) return bin;
   }
   return undefined;
 }

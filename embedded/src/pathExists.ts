@@ -1,0 +1,10 @@
+import { access } from 'node:fs/promises';
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
