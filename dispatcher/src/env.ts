@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { databaseEnv, envPort, envPositiveInt, logEnv, parseConfig, redisEnv } from '@flow-like/core';
+import { checkKubernetesEnv, kubernetesEnv } from './kubernetes/env.js';
 
 export const EXECUTOR_S3_VARIABLES = [
   'S3_ENDPOINT',
@@ -36,9 +37,13 @@ export const dispatcherEnvSchema = z
     GLOBAL_CONCURRENCY: envPositiveInt.default(50),
     METRICS_PORT: envPort.default(9090),
     PROCESS_EXECUTOR_COMMAND: executorCommand.default(['node', 'executor/dist/main.js']),
+    ...kubernetesEnv,
   })
   .superRefine((env, ctx) => {
-    if (env.LAUNCHER !== 'process') return;
+    if (env.LAUNCHER === 'kubernetes') {
+      checkKubernetesEnv(env, ctx);
+      return;
+    }
     // the process launcher hands these to each executor child
     for (const name of ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_METADATA_BUCKET', 'S3_CONTENT_BUCKET'] as const) {
       if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when LAUNCHER=process' });

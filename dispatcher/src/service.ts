@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createDatabase, pingDatabase } from '@flow-like/db';
 import type { DispatcherEnv } from './env.js';
-import { EXECUTOR_S3_VARIABLES } from './env.js';
 import type { Launcher } from './launcher.js';
-import { createProcessLauncher } from './process/processLauncher.js';
+import { launcherFromEnv } from './launcherFromEnv.js';
 import { startStatusServer } from './statusServer.js';
 import { createExecutionWorker } from './worker.js';
 
@@ -21,29 +20,12 @@ export interface DispatcherOverrides {
   cwd?: string;
 }
 
-function buildLauncher(env: DispatcherEnv, logger: Logger, overrides: DispatcherOverrides): Launcher {
-  if (overrides.launcher) return overrides.launcher;
-  switch (env.LAUNCHER) {
-    case 'process': {
-      const executorEnv: Record<string, string> = { DATABASE_URL: env.DATABASE_URL, LOG_LEVEL: env.LOG_LEVEL };
-      for (const name of EXECUTOR_S3_VARIABLES) {
-        const value = env[name];
-        if (value !== undefined) executorEnv[name] = value;
-      }
-      if (process.env.PATH) executorEnv.PATH = process.env.PATH;
-      return createProcessLauncher({ command: env.PROCESS_EXECUTOR_COMMAND, env: executorEnv, ...(overrides.cwd ? { cwd: overrides.cwd } : {}) }, logger);
-    }
-    case 'kubernetes':
-      throw new Error('LAUNCHER=kubernetes is not available in this build');
-  }
-}
-
 export async function startDispatcherService(env: DispatcherEnv, logger: Logger, overrides: DispatcherOverrides = {}): Promise<DispatcherService> {
   const database = createDatabase(env.DATABASE_URL, { maxConnections: 20, applicationName: 'flow-like-dispatcher' });
   // a BullMQ worker must never give up on a command: it waits for Redis to come back
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const launcher = buildLauncher(env, logger, overrides);
+  const launcher = overrides.launcher ?? launcherFromEnv(env, logger, overrides.cwd);
   const worker = createExecutionWorker({ db: database.db, launcher, logger }, { connection: redis, prefix: env.QUEUE_PREFIX, concurrency: env.GLOBAL_CONCURRENCY });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
