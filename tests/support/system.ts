@@ -14,7 +14,7 @@ export interface RunningSystem {
   api: ApiService;
   dispatchers: DispatcherService[];
   /** fetch against the api with a bearer token, parsing JSON answers */
-  call(path: string, init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(path: string, init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -57,6 +57,7 @@ export async function startSystem(env: TestEnv, options: SystemOptions = {}): Pr
     const response = await fetch(api.url + path, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers,
+      ...(init.signal ? { signal: init.signal } : {}),
       ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
     });
     const text = await response.text();
