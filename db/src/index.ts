@@ -6,3 +6,4 @@ export * from './workflows.js';
 export * as schema from './schema.js';
 export * from './executionListing.js';
 export * from './notifications.js';
+export * from './dispatching.js';

@@ -1,0 +1,44 @@
+import type { RunFailureReason } from '../launcher.js';
+
+/** Why an attempt ended without the executor recording an ending. */
+export type LossReason = RunFailureReason | 'HeartbeatLost' | 'DispatcherStopped';
+
+/**
+ * Only losses of the infrastructure can succeed on a second try. A workflow's
+ * own error never reaches here: the executor records it and its step retry
+ * policy already had its say. Deadline, memory, image and cancel are final.
+ */
+const RETRYABLE: ReadonlySet<LossReason> = new Set<LossReason>(['PodLost', 'Evicted', 'ExecutorCrashed', 'LaunchFailed', 'HeartbeatLost', 'DispatcherStopped']);
+
+export interface LossFacts {
+  reason: LossReason;
+  attempt: number;
+  maxAttempts: number;
+  /** the executor had claimed the attempt, so the workflow body may have run */
+  claimed: boolean;
+}
+
+export interface RetrySettings {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /**
+   * extra attempts for launches lost before the executor claimed them: the
+   * body never ran, so they do not use up the execution's own attempts
+   */
+  unclaimedAllowance: number;
+}
+
+export type LossDecision = { retry: true; delayMs: number } | { retry: false };
+
+/** Exponential backoff with equal jitter: half fixed, half random, so retrying replicas spread out. */
+export function retryDelayMs(attempt: number, settings: RetrySettings, random: () => number): number {
+  const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}
+
+export function decideAfterLoss(facts: LossFacts, settings: RetrySettings, random: () => number = Math.random): LossDecision {
+  if (!RETRYABLE.has(facts.reason)) return { retry: false };
+  const budget = facts.claimed ? facts.maxAttempts : facts.maxAttempts + settings.unclaimedAllowance;
+  if (facts.attempt >= budget) return { retry: false };
+  return { retry: true, delayMs: retryDelayMs(facts.attempt, settings, random) };
+}
