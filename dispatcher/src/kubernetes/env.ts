@@ -46,6 +46,10 @@ const secretName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be
 const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key');
 
 export const kubernetesEnv = {
+  /** a kubeconfig file; without it the dispatcher uses its service account in a pod, ~/.kube/config elsewhere */
+  KUBECONFIG: z.string().min(1).optional(),
+  /** set by Kubernetes in every pod */
+  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
   KUBE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('default'),
   INSTANCE_NAME: labelValue.pipe(z.string().min(1)).default('flow-like'),
   EXECUTOR_IMAGE: z.string().min(1).optional(),

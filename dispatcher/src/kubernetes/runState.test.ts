@@ -1,0 +1,54 @@
+import type { V1Job, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { readRunState, type RunState } from './runState.js';
+
+const job = (conditions: Array<{ type: string; reason?: string; message?: string }> = []): V1Job => ({
+  metadata: { name: 'fl-exec-a-1' },
+  spec: { activeDeadlineSeconds: 60, template: {} },
+  status: { conditions: conditions.map((c) => ({ status: 'True', ...c })) },
+});
+const pod = (status: V1PodStatus): V1Pod => ({ metadata: { name: 'fl-exec-a-1-x' }, status });
+const terminated = (exitCode: number, reason: string): V1PodStatus => ({
+  phase: 'Failed',
+  containerStatuses: [{ name: 'executor', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason } } }],
+});
+const waiting = (reason: string): V1PodStatus => ({
+  phase: 'Pending',
+  containerStatuses: [{ name: 'executor', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason, message: 'details' } } }],
+});
+const unschedulable: V1PodStatus = {
+  phase: 'Pending',
+  conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }],
+};
+
+const failedWith = (reason: string, exitCode?: number) => ({ kind: 'ended', outcome: expect.objectContaining({ kind: 'failed', reason, ...(exitCode === undefined ? {} : { exitCode }) }) });
+
+const cases: Array<{ name: string; view: { job: V1Job | undefined; pods: V1Pod[]; cancelled?: boolean }; expected: RunState | ReturnType<typeof failedWith> }> = [
+  { name: 'a Job just created is pending', view: { job: job(), pods: [] }, expected: { kind: 'pending' } },
+  { name: 'a running pod is pending', view: { job: job(), pods: [pod({ phase: 'Running' })] }, expected: { kind: 'pending' } },
+  { name: 'Complete means the executor exited 0', view: { job: job([{ type: 'Complete' }]), pods: [] }, expected: { kind: 'ended', outcome: { kind: 'exited', exitCode: 0 } } },
+  { name: 'Failed with DeadlineExceeded is a timeout', view: { job: job([{ type: 'Failed', reason: 'DeadlineExceeded' }]), pods: [] }, expected: failedWith('DeadlineExceeded') },
+  { name: 'an OOMKilled container', view: { job: job([{ type: 'Failed', reason: 'BackoffLimitExceeded' }]), pods: [pod(terminated(137, 'OOMKilled'))] }, expected: failedWith('OOMKilled', 137) },
+  { name: 'an OOMKilled container decides before the Job condition arrives', view: { job: job(), pods: [pod(terminated(137, 'OOMKilled'))] }, expected: failedWith('OOMKilled', 137) },
+  {
+    name: 'an evicted pod',
+    view: { job: job([{ type: 'Failed', reason: 'BackoffLimitExceeded' }]), pods: [pod({ ...terminated(137, 'Error'), reason: 'Evicted', message: 'low on memory' })] },
+    expected: failedWith('Evicted'),
+  },
+  { name: 'a crashing executor keeps its exit code', view: { job: job([{ type: 'Failed', reason: 'BackoffLimitExceeded' }]), pods: [pod(terminated(3, 'Error'))] }, expected: failedWith('ExecutorCrashed', 3) },
+  { name: 'a failed Job without any pod lost its pod', view: { job: job([{ type: 'Failed', reason: 'BackoffLimitExceeded' }]), pods: [] }, expected: failedWith('PodLost') },
+  { name: 'a Job deleted by someone else', view: { job: undefined, pods: [] }, expected: failedWith('PodLost') },
+  { name: 'a cancelled Job whose pod is still stopping', view: { job: undefined, pods: [pod({ phase: 'Running' })], cancelled: true }, expected: { kind: 'pending' } },
+  { name: 'a cancelled Job once its pod is gone', view: { job: undefined, pods: [], cancelled: true }, expected: failedWith('Cancelled') },
+  { name: 'ErrImagePull is stuck, not failed', view: { job: job(), pods: [pod(waiting('ErrImagePull'))] }, expected: { kind: 'stuck', reason: 'ImagePullBackOff', message: expect.stringContaining('ErrImagePull') } },
+  { name: 'ImagePullBackOff is stuck', view: { job: job(), pods: [pod(waiting('ImagePullBackOff'))] }, expected: { kind: 'stuck', reason: 'ImagePullBackOff', message: expect.any(String) } },
+  { name: 'a missing Secret is stuck as a launch failure', view: { job: job(), pods: [pod(waiting('CreateContainerConfigError'))] }, expected: { kind: 'stuck', reason: 'LaunchFailed', message: expect.any(String) } },
+  { name: 'an unschedulable pod is stuck', view: { job: job(), pods: [pod(unschedulable)] }, expected: { kind: 'stuck', reason: 'Unschedulable', message: expect.stringContaining('0/3 nodes') } },
+  { name: 'a stuck pod of a cancelled run is just waiting for deletion', view: { job: job(), pods: [pod(unschedulable)], cancelled: true }, expected: { kind: 'pending' } },
+];
+
+describe('readRunState', () => {
+  it.each(cases)('$name', ({ view, expected }) => {
+    expect(readRunState({ cancelled: false, ...view })).toEqual(expected);
+  });
+});

@@ -1,0 +1,108 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { LaunchedRun, RunOutcome } from '../launcher.js';
+import { readRunState, type RunView, type StuckReason } from './runState.js';
+import type { Clock } from './tokenBucket.js';
+
+/**
+ * One attempt's Job as the launcher follows it. Whatever it learns (watch
+ * events, reconcile lists, its own delete) goes through `update`; the first
+ * decisive state settles `done`. A stuck pod fails the run only once it has
+ * been stuck for its grace, and then its Job is deleted so it cannot start
+ * late.
+ */
+export interface TrackedRunOptions {
+  jobName: string;
+  graceMs: Record<StuckReason, number>;
+  clock: Clock;
+  /** delete the Job with background propagation; a missing Job is fine */
+  deleteJob(): Promise<void>;
+  onSettled(outcome: RunOutcome): void;
+  onError(error: unknown, what: string): void;
+}
+
+export class TrackedRun implements LaunchedRun {
+  readonly runner: string;
+  readonly done: Promise<RunOutcome>;
+  private settle!: (outcome: RunOutcome) => void;
+  private settled = false;
+  private cancelled = false;
+  private view: Omit<RunView, 'cancelled'>;
+  private stuck: { reason: StuckReason; since: number } | undefined;
+  private stuckTimer: NodeJS.Timeout | undefined;
+  private ending = false;
+
+  constructor(
+    private readonly options: TrackedRunOptions,
+    job: V1Job,
+    pods: V1Pod[],
+  ) {
+    this.runner = options.jobName;
+    this.done = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+    this.view = { job, pods };
+    this.evaluate();
+  }
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** New knowledge about the Job (a present `job` key set to `undefined` means it is gone) and/or its pods. */
+  update(change: { job?: V1Job | undefined; pods?: V1Pod[] }): void {
+    if (this.settled) return;
+    if ('job' in change) this.view.job = change.job;
+    if (change.pods) this.view.pods = change.pods;
+    this.evaluate();
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.settled && !this.cancelled) {
+      this.cancelled = true;
+      await this.options.deleteJob();
+      this.update({ job: undefined });
+    }
+    await this.done;
+  }
+
+  /** Stop timers; `done` stays unsettled because this process no longer knows how the run ends. */
+  detach(): void {
+    clearTimeout(this.stuckTimer);
+  }
+
+  private evaluate(): void {
+    if (this.settled || this.ending) return;
+    const state = readRunState({ ...this.view, cancelled: this.cancelled });
+    if (state.kind === 'ended') return this.finish(state.outcome);
+    if (state.kind === 'pending') {
+      this.stuck = undefined;
+      clearTimeout(this.stuckTimer);
+      return;
+    }
+    const now = this.options.clock.now();
+    if (this.stuck?.reason !== state.reason) this.stuck = { reason: state.reason, since: now };
+    const remaining = this.stuck.since + this.options.graceMs[state.reason] - now;
+    clearTimeout(this.stuckTimer);
+    if (remaining > 0) {
+      this.stuckTimer = setTimeout(() => this.evaluate(), remaining);
+      return;
+    }
+    this.ending = true;
+    const outcome: RunOutcome = { kind: 'failed', reason: state.reason, message: state.message };
+    this.options.deleteJob().then(
+      () => this.finish(outcome),
+      (error: unknown) => {
+        this.options.onError(error, 'deleting a stuck Job');
+        this.finish(outcome);
+      },
+    );
+  }
+
+  private finish(outcome: RunOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.stuckTimer);
+    this.settle(outcome);
+    this.options.onSettled(outcome);
+  }
+}
