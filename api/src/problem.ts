@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import { assertNever, DomainError, type InvalidIssue, Invalid, TooManyRequests, toError } from '@flow-like/core';
+import { classifyDependencyError } from './dependencyErrors.js';
 
 /** RFC 9457 problem details. `errors` lists every invalid field with its JSON pointer. */
 export interface Problem {
@@ -44,11 +45,18 @@ function statusOf(error: DomainError): ContentfulStatusCode {
   }
 }
 
+const HTTP_PROBLEMS: Partial<Record<number, [string, string]>> = {
+  400: ['malformed-request', 'Malformed request'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+};
+
 /**
  * The one place errors become HTTP: domain errors carry their meaning, anything
  * else is our fault and is logged, never shown (no stack traces to clients).
  */
-export function errorToResponse(error: unknown, c: Context, log: (err: Error) => void): Response {
+export function errorToResponse(thrown: unknown, c: Context, log: (err: Error) => void): Response {
+  const error = classifyDependencyError(thrown);
   if (error instanceof DomainError) {
     const status = statusOf(error);
     if (error instanceof TooManyRequests) c.header('retry-after', String(error.retryAfterSeconds));
@@ -56,7 +64,9 @@ export function errorToResponse(error: unknown, c: Context, log: (err: Error) =>
     return problem(c, status, error.kind.replace(/_/g, '-'), error.name, error.message, error instanceof Invalid ? { errors: error.issues } : {});
   }
   if (error instanceof HTTPException) {
-    return problem(c, error.status as ContentfulStatusCode, 'http', 'HTTP error', error.message || 'request refused');
+    const status = error.status as ContentfulStatusCode;
+    const [kind, title] = HTTP_PROBLEMS[status] ?? ['http', 'HTTP error'];
+    return problem(c, status, kind, title, error.message || 'request refused');
   }
   log(toError(error));
   return problem(c, 500, 'internal', 'Internal error', 'the server failed to handle this request; it has been logged');

@@ -1,8 +1,8 @@
-import { and, asc, count, desc, eq, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { ACTIVE_STATUSES, type ExecutionStatus } from '@flow-like/core';
 import type { Database } from './client.js';
 import type { Execution } from './executions.js';
-import { executions } from './schema.js';
+import { executions, executionTransitions } from './schema.js';
 
 export interface ExecutionFilter {
   projectId: string;
@@ -109,4 +109,30 @@ export async function listStrandedQueued(db: Database, queuedBefore: Date, limit
     .orderBy(asc(executions.queuedAt))
     .limit(limit);
   return rows as Execution[];
+}
+
+export interface TransitionRecord {
+  id: number;
+  attempt: number;
+  from: ExecutionStatus | null;
+  to: ExecutionStatus;
+  reason: string | null;
+  at: Date;
+}
+
+/** Status changes of one execution after the audit id `afterId`, in order: what live events replay. */
+export async function listTransitionsAfter(db: Database, executionId: string, afterId: number): Promise<TransitionRecord[]> {
+  const rows = await db
+    .select()
+    .from(executionTransitions)
+    .where(and(eq(executionTransitions.executionId, executionId), gt(executionTransitions.id, afterId)))
+    .orderBy(asc(executionTransitions.id));
+  return rows.map((r) => ({
+    id: r.id,
+    attempt: r.attempt,
+    from: r.fromStatus as ExecutionStatus | null,
+    to: r.toStatus as ExecutionStatus,
+    reason: r.reason,
+    at: r.at,
+  }));
 }

@@ -1,8 +1,7 @@
 import type pg from 'pg';
 
-/** Channels our triggers announce on. */
+/** The channel the executions trigger announces every status change on (migration 0001). */
 export const EXECUTIONS_CHANNEL = 'flow_like_executions';
-export const STEPS_CHANNEL = 'flow_like_steps';
 
 export interface ListenOptions {
   /** pause between reconnect attempts after the connection was lost */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
-import { newId } from '@flow-like/core';
+import { Conflict, newId } from '@flow-like/core';
 import type { Database } from './client.js';
 import { apiKeys, projects } from './schema.js';
 
@@ -13,11 +13,25 @@ export async function createProject(
   db: Database,
   values: { name: string; concurrencyLimit?: number | null; maxQueueDepth?: number | null },
 ): Promise<Project> {
-  const [row] = await db
-    .insert(projects)
-    .values({ id: newId(), name: values.name, concurrencyLimit: values.concurrencyLimit ?? null, maxQueueDepth: values.maxQueueDepth ?? null })
-    .returning();
-  return row!;
+  try {
+    const [row] = await db
+      .insert(projects)
+      .values({ id: newId(), name: values.name, concurrencyLimit: values.concurrencyLimit ?? null, maxQueueDepth: values.maxQueueDepth ?? null })
+      .returning();
+    return row!;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict(`a project named ${JSON.stringify(values.name)} exists already`);
+    throw error;
+  }
+}
+
+/** A concurrent insert of the same unique value won; drizzle wraps the driver error in `cause`. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === '23505') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 export async function getProject(db: Database, id: string): Promise<Project | undefined> {

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import {
+  Conflict,
+  type DomainError,
+  Invalid,
+  NotFound,
+  newId,
+  parseWorkflowDocument,
+  PayloadTooLarge,
+  TooManyRequests,
+  validateWorkflowInput,
+  type InvalidIssue,
+  type WorkflowDocument,
+} from '@flow-like/core';
+import {
+  getProject,
+  getWorkflow,
+  getWorkflowVersion,
+  queueDepth,
+  submitExecutions,
+  type Database,
+  type Execution,
+  type NewExecution,
+  type Workflow,
+  type WorkflowVersion,
+} from '@flow-like/db';
+import { canonicalJson } from './canonicalJson.js';
+import type { ApiDeps } from './context.js';
+import type { ApiLimits } from './env.js';
+import { enqueueExecutions } from './executionQueue.js';
+
+export interface ExecutionRequest {
+  input?: unknown;
+  priority: number;
+  runAt?: string | undefined;
+  timeoutSeconds?: number | undefined;
+}
+
+/** A queued execution's row values, or every reason it cannot be one (paths relative to the request item). */
+export function prepareExecution(
+  request: ExecutionRequest,
+  target: { projectId: string; workflowId: string; version: number; document: WorkflowDocument },
+  limits: ApiLimits,
+): { values: NewExecution } | { issues: InvalidIssue[]; tooLarge?: string } {
+  const inputBytes = Buffer.byteLength(JSON.stringify(request.input ?? null), 'utf8');
+  if (inputBytes > limits.maxInputBytes) {
+    return { issues: [], tooLarge: `the input has ${inputBytes} bytes; at most ${limits.maxInputBytes} are accepted` };
+  }
+  const issues: InvalidIssue[] = [];
+  try {
+    validateWorkflowInput(target.document, request.input);
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    issues.push(...error.issues);
+  }
+  const timeoutSeconds = request.timeoutSeconds ?? limits.runTimeoutSeconds;
+  if (timeoutSeconds > limits.maxRunTimeoutSeconds) {
+    issues.push({ path: '/timeoutSeconds', message: `must be at most ${limits.maxRunTimeoutSeconds}` });
+  }
+  if (issues.length > 0) return { issues };
+  return {
+    values: {
+      id: newId(),
+      projectId: target.projectId,
+      workflowId: target.workflowId,
+      workflowVersion: target.version,
+      input: request.input ?? null,
+      priority: request.priority,
+      runAt: request.runAt ? new Date(request.runAt) : null,
+      timeoutSeconds,
+    },
+  };
+}
+
+/** What makes two submissions under one Idempotency-Key "the same request". */
+export function requestHash(workflowId: string, body: unknown): string {
+  return createHash('sha256').update(canonicalJson({ workflowId, body })).digest('hex');
+}
+
+/** The live workflow of the project and the version asked for (latest when absent). */
+export async function resolveWorkflowVersion(
+  db: Database,
+  projectId: string,
+  workflowId: string,
+  versionNumber: number | undefined,
+): Promise<{ workflow: Workflow; version: WorkflowVersion; document: WorkflowDocument }> {
+  const workflow = await getWorkflow(db, workflowId, projectId);
+  if (!workflow) throw new NotFound('workflow', workflowId);
+  const number = versionNumber ?? workflow.latestVersion;
+  const version = await getWorkflowVersion(db, workflow.id, number);
+  if (!version) throw new Invalid(`workflow version ${number} does not exist`, '/version');
+  return { workflow, version, document: parseWorkflowDocument(version.document) };
+}
+
+const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+
+/** Refuse a submission that would take the queue past its depth (DESIGN.md §5 backpressure). */
+export async function checkQueueDepth(db: Database, projectId: string, adding: number, limits: ApiLimits): Promise<void> {
+  const [depth, project] = await Promise.all([queueDepth(db, projectId), getProject(db, projectId)]);
+  const projectLimit = project?.maxQueueDepth ?? limits.maxProjectQueueDepth;
+  if (depth.project + adding > projectLimit) {
+    throw new TooManyRequests(`the project has ${depth.project} queued executions; its queue holds at most ${projectLimit}`, QUEUE_FULL_RETRY_AFTER_SECONDS);
+  }
+  if (depth.total + adding > limits.maxQueueDepth) {
+    throw new TooManyRequests(`the queue is full (${depth.total} of ${limits.maxQueueDepth}); try again later`, QUEUE_FULL_RETRY_AFTER_SECONDS);
+  }
+}
+
+export interface Rejection {
+  /** JSON pointer of the request item the issues belong to */
+  prefix: string;
+  issues: InvalidIssue[];
+  tooLarge?: string;
+}
+
+/** The error for the rejected items of one request: 413 if any input is too large, else one 422 listing every issue. */
+export function rejectionError(rejections: Rejection[]): DomainError | undefined {
+  const tooLarge = rejections.find((r) => r.tooLarge);
+  if (tooLarge) return new PayloadTooLarge(`${tooLarge.prefix || '/input'}: ${tooLarge.tooLarge}`);
+  const issues = rejections.flatMap((r) => r.issues.map((issue) => ({ path: r.prefix + issue.path, message: issue.message })));
+  return issues.length > 0 ? new Invalid(issues) : undefined;
+}
+
+/** The error of one rejected item. */
+export function rejectedItem(rejection: { issues: InvalidIssue[]; tooLarge?: string }): DomainError {
+  return rejectionError([{ prefix: '', ...rejection }]) ?? new Invalid('the request was rejected');
+}
+
+/** Insert and enqueue together (one transaction, one Redis round trip), then count them. */
+export async function acceptExecutions(deps: ApiDeps, values: NewExecution[]): Promise<Execution[]> {
+  const now = deps.now ?? (() => new Date());
+  const rows = await submitExecutions(deps.db, values, (inserted) => enqueueExecutions(deps.queue, inserted, now()));
+  if (rows[0]) deps.metrics.submissions.inc({ project: rows[0].projectId }, rows.length);
+  return rows;
+}
+
+export function isIdempotencyConflict(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const candidate = current as { code?: unknown; constraint?: unknown; cause?: unknown };
+    if (candidate.code === '23505' && candidate.constraint === 'executions_project_idempotency_idx') return true;
+    current = candidate.cause;
+  }
+  return false;
+}
+
+/** The answer to a repeated Idempotency-Key: the first execution when the request is the same, else 409. */
+export function replayOrConflict(existing: Execution, hash: string): Execution {
+  if (existing.requestHash !== hash) {
+    throw new Conflict('this Idempotency-Key was already used with a different request body');
+  }
+  return existing;
+}

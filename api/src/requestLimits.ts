@@ -1,0 +1,14 @@
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { PayloadTooLarge } from '@flow-like/core';
+import type { ApiLimits } from './env.js';
+
+/** Batch submissions may carry up to a thousand inputs; every other body gets the smaller limit. */
+export function requestBodyLimit(limits: Pick<ApiLimits, 'maxBodyBytes' | 'maxBatchBodyBytes'>) {
+  const refuse = (max: number) => () => {
+    throw new PayloadTooLarge(`the request body is larger than ${max} bytes`);
+  };
+  const small = bodyLimit({ maxSize: limits.maxBodyBytes, onError: refuse(limits.maxBodyBytes) });
+  const large = bodyLimit({ maxSize: limits.maxBatchBodyBytes, onError: refuse(limits.maxBatchBodyBytes) });
+  return createMiddleware((c, next) => (c.req.path.endsWith('/executions/batch') ? large(c, next) : small(c, next)));
+}
