@@ -19,6 +19,8 @@ export interface RequestRecord {
   query: Record<string, string>;
   status: number;
   at: number;
+  /** the JSON body of a create, as the client sent it */
+  body?: unknown;
 }
 
 export interface RouteContext {
@@ -104,6 +106,7 @@ async function route(
     }
     if (method === 'POST' && namespace !== undefined) {
       const body = (await readJson(req)) as KubeObject;
+      record.body = structuredClone(body);
       if (body.metadata?.namespace !== undefined && body.metadata.namespace !== namespace) {
         throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
