@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { ACTIVE_STATUSES, type ExecutionStatus } from '@flow-like/core';
 import type { Database } from './client.js';
 import type { Execution } from './executions.js';
@@ -111,31 +111,97 @@ function attemptPairs(attempts: readonly AttemptRef[]) {
 }
 
 /**
- * Until the executor claims an attempt (and heartbeats itself), the
- * dispatcher that launched it vouches for it, so a launch whose dispatcher
- * died goes stale like a run whose executor died.
+ * The dispatcher watching a run vouches for it: until the executor claims
+ * the attempt, and while it runs, so a run whose dispatcher died goes stale
+ * whether or not its executor heartbeats itself.
  */
-export async function heartbeatLaunches(db: Database, attempts: readonly AttemptRef[]): Promise<void> {
+export async function heartbeatAttempts(db: Database, attempts: readonly AttemptRef[]): Promise<void> {
   if (attempts.length === 0) return;
   await db
     .update(executions)
     .set({ heartbeatAt: sql`now()` })
-    .where(and(attemptPairs(attempts), inArray(executions.status, ['dispatching', 'starting'])));
+    .where(and(attemptPairs(attempts), inArray(executions.status, [...ACTIVE_STATUSES])));
 }
 
-/** Attempts in flight whose last sign of life is older than `staleBefore`. */
-export async function listStaleAttempts(db: Database, staleBefore: Date, limit: number): Promise<Execution[]> {
+/** Attempts in flight whose last sign of life is older than `staleSeconds`, by the database's clock. */
+export async function listStaleAttempts(db: Database, staleSeconds: number, limit: number): Promise<Execution[]> {
   const rows = await db
     .select()
     .from(executions)
-    .where(
-      and(
-        inArray(executions.status, [...ACTIVE_STATUSES]),
-        lt(sql`coalesce(${executions.heartbeatAt}, ${executions.updatedAt})`, staleBefore),
-      ),
-    )
+    .where(and(inArray(executions.status, [...ACTIVE_STATUSES]), staleSince(staleSeconds)))
     .limit(limit);
   return rows as Execution[];
+}
+
+function staleSince(staleSeconds: number) {
+  return lt(sql`coalesce(${executions.heartbeatAt}, ${executions.updatedAt})`, sql`now() - make_interval(secs => ${staleSeconds})`);
+}
+
+/**
+ * Take over a stale attempt: refresh its heartbeat only if it is still stale,
+ * so of several replicas sweeping at once exactly one adopts it.
+ */
+export async function adoptStaleAttempt(db: Database, attempt: AttemptRef, staleSeconds: number): Promise<Execution | undefined> {
+  const [row] = await db
+    .update(executions)
+    .set({ heartbeatAt: sql`now()` })
+    .where(
+      and(
+        eq(executions.id, attempt.id),
+        eq(executions.attempt, attempt.attempt),
+        inArray(executions.status, [...ACTIVE_STATUSES]),
+        staleSince(staleSeconds),
+      ),
+    )
+    .returning();
+  return row as Execution | undefined;
+}
+
+/**
+ * A lost attempt goes back to the queue as the next attempt, due after the
+ * backoff. Fenced on the attempt: a late executor of the old one can no
+ * longer claim or finish it. Undefined when someone else moved it first.
+ */
+export async function requeueAttempt(
+  db: Database,
+  request: { id: string; attempt: number; delayMs: number; reason: string },
+): Promise<Execution | undefined> {
+  const [row] = await db
+    .update(executions)
+    .set({
+      status: 'queued',
+      statusReason: request.reason,
+      attempt: request.attempt + 1,
+      runAt: sql`now() + make_interval(secs => ${request.delayMs / 1_000})`,
+      queuedAt: sql`now()`,
+      heartbeatAt: null,
+      runner: null,
+      startedAt: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(executions.id, request.id), eq(executions.attempt, request.attempt), inArray(executions.status, [...ACTIVE_STATUSES])))
+    .returning();
+  return row as Execution | undefined;
+}
+
+export interface QueuedExecutionRef {
+  id: string;
+  projectId: string;
+  attempt: number;
+  priority: number;
+  runAt: Date | null;
+}
+
+/** One page of queued executions in id order, for the reconciler that re-enqueues what Redis lost. */
+export async function listQueuedExecutions(db: Database, page: { afterId?: string; limit: number }): Promise<QueuedExecutionRef[]> {
+  const conditions = [eq(executions.status, 'queued')];
+  if (page.afterId) conditions.push(gt(executions.id, page.afterId));
+  return db
+    .select({ id: executions.id, projectId: executions.projectId, attempt: executions.attempt, priority: executions.priority, runAt: executions.runAt })
+    .from(executions)
+    .where(and(...conditions))
+    .orderBy(asc(executions.id))
+    .limit(page.limit);
 }
 
 export interface AttemptState {

@@ -1,5 +1,4 @@
 export * from './env.js';
 export * from './launcher.js';
 export * from './service.js';
-export * from './dispatchExecution.js';
 export * from './process/processLauncher.js';

@@ -44,6 +44,12 @@ export interface LaunchedRun {
 }
 
 export interface Launcher {
+  /**
+   * Runs outlive the dispatcher that launched them (Jobs do, child processes
+   * do not): a stopping dispatcher leaves them for another replica to attach
+   * to instead of handing their attempts back for a retry.
+   */
+  readonly detachedRuns?: boolean;
   /** Start this attempt. Idempotent per (executionId, attempt): a second call adopts the first run. */
   launch(request: LaunchRequest): Promise<LaunchedRun>;
   /** Re-attach to a run started by an earlier dispatcher process, if it still exists. */

@@ -31,6 +31,14 @@ describe('decideAfterLoss', () => {
     expect(decideAfterLoss({ reason: 'HeartbeatLost', attempt: 2, maxAttempts: 1, claimed: false }, settings).retry).toBe(true);
     expect(decideAfterLoss({ reason: 'HeartbeatLost', attempt: 3, maxAttempts: 1, claimed: false }, settings).retry).toBe(false);
   });
+
+  it('ends an attempt that is not retried as what its loss means', () => {
+    const end = (reason: LossReason) => decideAfterLoss({ reason, attempt: 1, maxAttempts: 1, claimed: true }, settings);
+    expect(end('DeadlineExceeded')).toEqual({ retry: false, status: 'timed_out' });
+    expect(end('Cancelled')).toEqual({ retry: false, status: 'cancelled' });
+    expect(end('OOMKilled')).toEqual({ retry: false, status: 'failed' });
+    expect(end('PodLost')).toEqual({ retry: false, status: 'failed' });
+  });
 });
 
 describe('retryDelayMs', () => {

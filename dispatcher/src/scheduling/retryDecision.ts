@@ -1,3 +1,4 @@
+import type { TerminalStatus } from '@flow-like/core';
 import type { RunFailureReason } from '../launcher.js';
 
 /** Why an attempt ended without the executor recording an ending. */
@@ -28,7 +29,14 @@ export interface RetrySettings {
   unclaimedAllowance: number;
 }
 
-export type LossDecision = { retry: true; delayMs: number } | { retry: false };
+export type LossDecision = { retry: true; delayMs: number } | { retry: false; status: TerminalStatus };
+
+/** How an attempt that will not be retried ends: its deadline and a cancel keep their own meaning. */
+function finalStatus(reason: LossReason): TerminalStatus {
+  if (reason === 'DeadlineExceeded') return 'timed_out';
+  if (reason === 'Cancelled') return 'cancelled';
+  return 'failed';
+}
 
 /** Exponential backoff with equal jitter: half fixed, half random, so retrying replicas spread out. */
 export function retryDelayMs(attempt: number, settings: RetrySettings, random: () => number): number {
@@ -37,8 +45,7 @@ export function retryDelayMs(attempt: number, settings: RetrySettings, random: (
 }
 
 export function decideAfterLoss(facts: LossFacts, settings: RetrySettings, random: () => number = Math.random): LossDecision {
-  if (!RETRYABLE.has(facts.reason)) return { retry: false };
   const budget = facts.claimed ? facts.maxAttempts : facts.maxAttempts + settings.unclaimedAllowance;
-  if (facts.attempt >= budget) return { retry: false };
+  if (!RETRYABLE.has(facts.reason) || facts.attempt >= budget) return { retry: false, status: finalStatus(facts.reason) };
   return { retry: true, delayMs: retryDelayMs(facts.attempt, settings, random) };
 }
