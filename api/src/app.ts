@@ -8,6 +8,8 @@ import { errorToResponse, problem } from './problem.js';
 import { rateLimit } from './rateLimit.js';
 import { requestBodyLimit } from './requestLimits.js';
 import { requestLog, type LogVariables } from './requestLog.js';
+import { adminRoutes } from './routes/admin.js';
+import { docsRoutes } from './routes/docs.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,6 +19,11 @@ import { submissionRoutes } from './routes/submissions.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 export type AppEnv = { Variables: AuthVariables & LogVariables };
+
+const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: { title: 'Flow-Like API', version: '1', description: 'Submit and follow workflow executions. Errors are RFC 9457 problem+json.' },
+};
 
 export function buildApp(deps: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -37,6 +44,8 @@ export function buildApp(deps: ApiDeps) {
   app.notFound((c) => problem(c, 404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`));
 
   app.route('/', healthRoutes(deps));
+  app.route('/', adminRoutes(deps));
+  app.route('/', docsRoutes(deps, () => app.getOpenAPI31Document(OPENAPI_DOCUMENT)));
   app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.use('/v1/*', requestBodyLimit(deps.limits));
   app.use('/v1/*', authenticate(deps.db, deps.adminToken));
@@ -48,10 +57,7 @@ export function buildApp(deps: ApiDeps) {
   app.route('/', eventRoutes(deps));
   app.route('/', statsRoutes(deps));
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Flow-Like API', version: '1', description: 'Submit and follow workflow executions. Errors are RFC 9457 problem+json.' },
-  });
+  app.doc31('/openapi.json', OPENAPI_DOCUMENT);
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
   return app;
 }
