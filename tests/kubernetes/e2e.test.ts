@@ -1,0 +1,94 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, listStatusHistory, type DatabaseHandle } from '@flow-like/db';
+import { startKubeSimulator, type KubeSimulator } from '@flow-like/testing/kubeSimulator/index';
+import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { waitFor } from '@flow-like/testing/waitFor';
+import { createProjectKey, EXECUTOR_COMMAND, REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
+
+const NAMESPACE = 'flow-like';
+const greeting = {
+  name: 'greeting',
+  inputSchema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+  steps: [{ id: 'greet', type: 'transform', params: { expression: '"Hello, " & input.name & "!"' } }],
+  output: '{ "message": steps.greet.output }',
+};
+
+describe('one execution through the Kubernetes launcher, end to end', () => {
+  let env: TestEnv;
+  let sim: KubeSimulator;
+  let system: RunningSystem;
+  let database: DatabaseHandle;
+  let key: string;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    // the simulated kubelet gives pods nothing of this process's environment but PATH
+    sim = await startKubeSimulator({ cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    sim.createSecret(NAMESPACE, 'flow-like-db', { DATABASE_URL: env.databaseUrl });
+    sim.createSecret(NAMESPACE, 'flow-like-s3', { 'access-key-id': env.s3.accessKeyId, 'secret-access-key': env.s3.secretAccessKey });
+    system = await startSystem(env, {
+      dispatcherEnv: {
+        LAUNCHER: 'kubernetes',
+        KUBECONFIG: sim.kubeconfigPath,
+        KUBE_NAMESPACE: NAMESPACE,
+        EXECUTOR_IMAGE: 'ghcr.io/flow-like/flow-like:test',
+        EXECUTOR_COMMAND: JSON.stringify(EXECUTOR_COMMAND),
+        EXECUTOR_DATABASE_SECRET_NAME: 'flow-like-db',
+        EXECUTOR_S3_SECRET_NAME: 'flow-like-s3',
+        KUBE_RECONCILE_INTERVAL_SECONDS: '2',
+      },
+    });
+    database = createDatabase(env.databaseUrl);
+    ({ key } = await createProjectKey(system, 'kube-e2e'));
+  });
+
+  afterAll(async () => {
+    await system?.close();
+    await sim?.close();
+    await database?.close();
+    await env?.cleanup();
+  });
+
+  it('runs a submitted execution as a Job to succeeded, with its result in S3', async () => {
+    const registered = await system.call('/v1/workflows', { token: key, body: greeting });
+    expect(registered.status).toBe(201);
+    const submitted = await system.call(`/v1/workflows/${registered.body.id}/executions`, { token: key, body: { input: { name: 'Kube' } } });
+    expect(submitted.status).toBe(202);
+    const id: string = submitted.body.id;
+
+    const finished = await waitFor(
+      async () => {
+        const { body } = await system.call(`/v1/executions/${id}`, { token: key });
+        return ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(body.status) ? body : undefined;
+      },
+      { timeoutMs: 45_000, message: `execution ${id} did not finish` },
+    );
+    expect(finished.status, JSON.stringify(finished.error)).toBe('succeeded');
+
+    const jobs = sim.jobs(NAMESPACE).filter((job) => job.metadata.labels?.['flow-like.io/execution-id'] === id);
+    expect(jobs).toHaveLength(1);
+    // the executor records its ending before its process exits
+    const pod = await waitFor(() => sim.pods(NAMESPACE).find((p) => p.metadata.labels?.['job-name'] === jobs[0]?.metadata.name && p.status?.phase === 'Succeeded'), {
+      message: 'the executor pod to succeed',
+    });
+    const env0 = pod?.spec.containers[0]?.env ?? [];
+    expect(env0.find((e) => e.name === 'DATABASE_URL')).toEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'flow-like-db', key: 'DATABASE_URL' } } });
+    expect(env0.some((e) => e.value === env.s3.secretAccessKey || e.value === env.databaseUrl)).toBe(false);
+
+    const s3 = new S3Client({
+      endpoint: env.s3.endpoint!,
+      region: env.s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const stored = await s3.send(new GetObjectCommand({ Bucket: env.s3.contentBucket, Key: `executions/${id}/1/result.json` }));
+    expect(JSON.parse(await stored.Body!.transformToString())).toEqual({ output: { message: 'Hello, Kube!' } });
+    s3.destroy();
+
+    const history = await listStatusHistory(database.db, id);
+    expect(history.map((h) => h.to)).toEqual(['queued', 'dispatching', 'starting', 'running', 'succeeded']);
+  });
+});
