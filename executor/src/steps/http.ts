@@ -73,7 +73,8 @@ async function requestOnce(run: StepRun<HttpParams>, lastTry: boolean): Promise<
     }
     const text = await readCapped(response, p.maxResponseBytes, controller.signal);
     if (response.status >= 400 && p.failOnStatus) {
-      throw new StepError('http_status', `${p.method} ${p.url} answered ${response.status}: ${text.slice(0, 300)}`, false);
+      // a 5xx may pass; a 4xx says the request itself is wrong
+      throw new StepError('http_status', `${p.method} ${p.url} answered ${response.status}: ${text.slice(0, 300)}`, response.status >= 500);
     }
     return { ...answer, body: parseBody(text, answer.headers['content-type']) };
   } finally {
