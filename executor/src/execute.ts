@@ -1,21 +1,48 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import { contentKeys, LostRace, parseWorkflowDocument, toError } from '@flow-like/core';
+import { contentKeys, LostRace, parseWorkflowDocument, toError, type ExecutionStatus } from '@flow-like/core';
 import {
   claimExecution,
   getExecution,
   getWorkflowVersion,
+  recordHeartbeat,
   transitionExecution,
   type Database,
+  type Execution,
   type ExecutionError,
 } from '@flow-like/db';
+import { AttemptStop, causeOfTermination } from './attemptStop.js';
+import { startHeartbeat } from './reporting/heartbeat.js';
+import { createStepReporter } from './reporting/stepReporter.js';
 import { runWorkflow, WorkflowFailure } from './runtime/runWorkflow.js';
+import { EventChunks } from './sinks/eventChunks.js';
+import { createExecutionObjects } from './sinks/executionObjects.js';
+import { withRetry, type RetryPolicy } from './sinks/retry.js';
+import { putObject } from './sinks/s3Client.js';
+
+export interface ExecutorSettings {
+  heartbeatMs: number;
+  eventFlushMs: number;
+  inlineOutputBytes: number;
+  storeRetry: RetryPolicy;
+  /** when the launcher stops the run for its deadline; default: the execution's timeout from `startedAt` */
+  deadlineAt?: number | undefined;
+  deadlineSlackMs: number;
+  /** after a stop, the final writes get at most this long */
+  shutdownGraceMs: number;
+}
 
 export interface ExecuteDeps {
   db: Database;
-  /** durably store an object in the content bucket; resolves only once it is stored */
-  putContent(key: string, body: string, contentType: string): Promise<void>;
+  s3: S3Client;
+  contentBucket: string;
   logger: Logger;
-  signal: AbortSignal;
+  /** aborted on SIGTERM */
+  terminate: AbortSignal;
+  settings: ExecutorSettings;
+  /** when this process started: the launcher's deadline clock started about then */
+  startedAt: number;
+  fetch?: typeof fetch;
 }
 
 export interface AttemptTarget {
@@ -24,18 +51,24 @@ export interface AttemptTarget {
 }
 
 /** What happened to this attempt, from the executor's point of view. */
-export type AttemptOutcome = 'succeeded' | 'failed' | 'not_claimed' | 'superseded';
+export type AttemptOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'not_claimed' | 'superseded';
+
+type Terminal = { status: 'succeeded'; resultKey: string } | { status: Exclude<ExecutionStatus, 'succeeded'> & AttemptOutcome; error: ExecutionError };
+
+/** Connection trouble is worth retrying; a lost race is an answer. */
+const isAnswer = (error: Error) => error instanceof LostRace;
 
 /**
  * Run one attempt: claim it (a duplicate executor of the same attempt gets no
- * row and leaves), run the workflow, store the result, then record the
- * terminal status. The status is written only after the result is stored, so
- * `succeeded` always points at a durable result.
+ * row and leaves having written nothing), run the workflow while streaming
+ * events and step status, store the result, then record the terminal status.
+ * The status is written only after the result is stored, so `succeeded`
+ * always points at a durable result.
  */
 export async function executeAttempt(deps: ExecuteDeps, target: AttemptTarget): Promise<AttemptOutcome> {
-  const { db, logger } = deps;
+  const { db, logger, settings } = deps;
   try {
-    await claimExecution(db, target.executionId, target.attempt);
+    await withRetry(() => claimExecution(db, target.executionId, target.attempt), settings.storeRetry, isAnswer);
   } catch (error) {
     if (error instanceof LostRace) {
       logger.warn({ err: error.message }, 'attempt not claimable; another executor has it or it has ended');
@@ -43,44 +76,126 @@ export async function executeAttempt(deps: ExecuteDeps, target: AttemptTarget): 
     }
     throw error;
   }
-  const execution = await getExecution(db, target.executionId);
-  const version = execution && (await getWorkflowVersion(db, execution.workflowId, execution.workflowVersion));
+  const execution = await withRetry(() => getExecution(db, target.executionId), settings.storeRetry);
+  const version = execution && (await withRetry(() => getWorkflowVersion(db, execution.workflowId, execution.workflowVersion), settings.storeRetry));
   if (!execution || !version) {
-    return finish(deps, target, { reason: 'WorkflowMissing', message: 'the workflow version of this execution no longer exists' });
+    return record(deps, target, { status: 'failed', error: { reason: 'WorkflowMissing', message: 'the workflow version of this execution no longer exists' } }, settings.storeRetry);
   }
-  let output: unknown;
-  try {
-    const document = parseWorkflowDocument(version.document);
-    output = await runWorkflow(document, execution.input, { executionId: target.executionId, attempt: target.attempt, signal: deps.signal, logger });
-  } catch (error) {
-    const failure =
-      error instanceof WorkflowFailure
-        ? error.toExecutionError()
-        : { reason: 'ExecutorError', message: toError(error).message };
-    return finish(deps, target, failure);
+  const stop = new AttemptStop();
+  const terminal = await runAttempt(deps, target, execution, version.document, stop);
+  if (stop.cause?.kind === 'superseded') {
+    logger.warn({ reason: stop.cause.message }, 'attempt superseded; recording nothing');
+    return 'superseded';
   }
-  const resultKey = contentKeys.result(target.executionId, target.attempt);
-  await deps.putContent(resultKey, JSON.stringify({ output }), 'application/json');
-  return finish(deps, target, undefined, resultKey);
+  const retry = stop.cause ? { ...settings.storeRetry, forMs: Math.min(settings.storeRetry.forMs, settings.shutdownGraceMs / 2) } : settings.storeRetry;
+  return record(deps, target, terminal, retry);
 }
 
-async function finish(deps: ExecuteDeps, target: AttemptTarget, error: ExecutionError | undefined, resultKey?: string): Promise<AttemptOutcome> {
+async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: Execution, rawDocument: unknown, stop: AttemptStop): Promise<Terminal> {
+  const { settings, logger } = deps;
+  const deadlineAt = settings.deadlineAt ?? deps.startedAt + execution.timeoutSeconds * 1_000;
+  const onTerminate = () => stop.stop(causeOfTermination(Date.now(), deadlineAt, settings.deadlineSlackMs, execution.timeoutSeconds));
+  deps.terminate.addEventListener('abort', onTerminate, { once: true });
+  if (deps.terminate.aborted) onTerminate();
+  const deadline = setTimeout(
+    () => stop.stop({ kind: 'timed_out', message: `the run exceeded its timeout of ${execution.timeoutSeconds}s` }),
+    Math.max(0, deadlineAt - Date.now()),
+  );
+  const superseded = () => stop.stop({ kind: 'superseded', message: 'the attempt is no longer running in Postgres' });
+  const stopHeartbeat = startHeartbeat({
+    beat: () => recordHeartbeat(deps.db, target.executionId, target.attempt),
+    intervalMs: settings.heartbeatMs,
+    onSuperseded: superseded,
+    onError: (error) => logger.warn({ err: toError(error).message }, 'heartbeat not recorded'),
+  });
+  const events = new EventChunks({
+    write: (seq, body) => putObject(deps.s3, deps.contentBucket, contentKeys.events(target.executionId, target.attempt, seq), body, 'application/x-ndjson'),
+    flushMs: settings.eventFlushMs,
+    chunkBytes: 256 * 1024,
+    maxPendingBytes: 8 * 1024 * 1024,
+    retry: settings.storeRetry,
+    onFlushError: (error) => logger.warn({ err: error.message }, 'events not written yet; trying again'),
+  });
+  const objects = createExecutionObjects({ client: deps.s3, bucket: deps.contentBucket, ...target, retry: settings.storeRetry });
+  events.start();
+  let terminal: Terminal;
   try {
-    await transitionExecution(deps.db, {
-      id: target.executionId,
-      attempt: target.attempt,
-      from: ['running'],
-      to: error ? 'failed' : 'succeeded',
-      reason: error ? error.reason : 'workflow completed',
-      set: { finishedAt: new Date(), error: error ?? null, resultKey: resultKey ?? null },
+    const document = parseWorkflowDocument(rawDocument);
+    events.emit({ type: 'execution.started', workflow: document.name, version: document.version });
+    const output = await runWorkflow(document, execution.input, {
+      ...target,
+      signal: stop.signal,
+      logger,
+      events,
+      ...objects,
+      steps: createStepReporter({ db: deps.db, ...target, retry: settings.storeRetry, onSuperseded: superseded }),
+      limits: { inlineOutputBytes: settings.inlineOutputBytes },
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
+    terminal = await storeResult(deps, target, output);
+  } catch (error) {
+    terminal = failureOf(error, stop);
+  } finally {
+    clearTimeout(deadline);
+    stopHeartbeat();
+    deps.terminate.removeEventListener('abort', onTerminate);
+  }
+  if (stop.cause?.kind !== 'superseded') {
+    events.emit({ type: 'execution.finished', status: terminal.status, ...('error' in terminal ? { error: terminal.error } : {}) });
+    await events.close().catch((error: unknown) => logger.error({ err: toError(error).message }, 'the last events could not be written'));
+  }
+  return terminal;
+}
+
+async function storeResult(deps: ExecuteDeps, target: AttemptTarget, output: unknown): Promise<Terminal> {
+  const resultKey = contentKeys.result(target.executionId, target.attempt);
+  const body = JSON.stringify({ output });
+  try {
+    await withRetry(() => putObject(deps.s3, deps.contentBucket, resultKey, body, 'application/json'), deps.settings.storeRetry, (error) => error.name === 'AbortError', {
+      onRetry: (error, delayMs) => deps.logger.warn({ err: error.message, delayMs }, 'result not stored yet; trying again'),
+    });
+  } catch (error) {
+    return { status: 'failed', error: { reason: 'ResultNotStored', message: `the workflow finished but its result could not be stored: ${toError(error).message}` } };
+  }
+  return { status: 'succeeded', resultKey };
+}
+
+function failureOf(error: unknown, stop: AttemptStop): Terminal {
+  const cause = stop.cause;
+  if (cause && cause.kind !== 'superseded') {
+    const detail = error instanceof WorkflowFailure && error.step ? { step: error.step, ...(error.type ? { type: error.type } : {}) } : {};
+    return { status: cause.kind, error: { reason: cause.kind === 'timed_out' ? 'deadline' : 'cancelled', message: cause.message, ...detail } };
+  }
+  if (error instanceof WorkflowFailure) return { status: 'failed', error: error.toExecutionError() };
+  return { status: 'failed', error: { reason: 'ExecutorError', message: toError(error).message } };
+}
+
+async function record(deps: ExecuteDeps, target: AttemptTarget, terminal: Terminal, retry: RetryPolicy): Promise<AttemptOutcome> {
+  try {
+    await withRetry(
+      () =>
+        transitionExecution(deps.db, {
+          id: target.executionId,
+          attempt: target.attempt,
+          from: ['running'],
+          to: terminal.status,
+          reason: terminal.status === 'succeeded' ? 'workflow completed' : terminal.error.reason,
+          set: {
+            finishedAt: new Date(),
+            error: terminal.status === 'succeeded' ? null : terminal.error,
+            resultKey: terminal.status === 'succeeded' ? terminal.resultKey : null,
+          },
+        }),
+      retry,
+      isAnswer,
+    );
   } catch (caught) {
     if (caught instanceof LostRace) {
-      // cancelled or retried by the dispatcher while we ran: its word stands
+      // cancelled or retried by someone else while we ran: their word stands
       deps.logger.warn({ err: caught.message }, 'terminal status not recorded: the attempt was superseded');
       return 'superseded';
     }
     throw caught;
   }
-  return error ? 'failed' : 'succeeded';
+  return terminal.status;
 }

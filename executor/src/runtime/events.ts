@@ -7,7 +7,9 @@ export type RunEvent =
   | { type: 'step.failed'; step: string; try: number; reason: string; message: string }
   | { type: 'step.retried'; step: string; try: number; delayMs: number; reason: string; message: string }
   | { type: 'step.skipped'; step: string; why: string }
-  | { type: 'log'; step?: string; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: unknown };
+  | { type: 'log'; step?: string; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: unknown }
+  /** log events left out while the event store was unreachable and too much was waiting */
+  | { type: 'events.dropped'; count: number };
 
 /** Accepts events without waiting: a slow store must not slow the workflow; the sink batches and flushes. */
 export interface EventSink {
