@@ -139,6 +139,8 @@ export function createKubernetesLauncher(kubeConfig: KubeConfig, config: Kuberne
   };
 
   return {
+    detachedRuns: true,
+
     async launch(request) {
       await ensureStarted();
       const name = jobNameFor(request.executionId, request.attempt);
