@@ -12,7 +12,7 @@ export interface EventCursor {
   line: number;
 }
 
-export const START: EventCursor = { transition: 0, attempt: 0, seq: 0, line: -1 };
+export const START: Readonly<EventCursor> = Object.freeze({ transition: 0, attempt: 0, seq: 0, line: -1 });
 
 export function formatEventId(cursor: EventCursor): string {
   return `${cursor.transition}.${cursor.attempt}.${cursor.seq}.${cursor.line}`;
@@ -20,9 +20,9 @@ export function formatEventId(cursor: EventCursor): string {
 
 const PATTERN = /^(\d{1,15})\.(\d{1,9})\.(\d{1,9})\.(-1|\d{1,9})$/;
 
-/** undefined for an id this API did not hand out */
+/** A fresh cursor the caller may advance; undefined for an id this API did not hand out. */
 export function parseEventId(id: string | undefined): EventCursor | undefined {
-  if (id === undefined || id === '') return START;
+  if (id === undefined || id === '') return { ...START };
   const match = PATTERN.exec(id.trim());
   if (!match) return undefined;
   return { transition: Number(match[1]), attempt: Number(match[2]), seq: Number(match[3]), line: Number(match[4]) };

@@ -60,12 +60,15 @@ export async function startApiService(env: ApiEnv, logger: Logger): Promise<ApiS
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       }, env.SHUTDOWN_GRACE_SECONDS * 1000);
       force.unref();
+      // keep-alive connections hold close() open once their last request is done: drop them as they go idle
+      const closeIdle = () => (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      const sweep = setInterval(closeIdle, 50);
       server.close(() => {
         clearTimeout(force);
+        clearInterval(sweep);
         resolve();
       });
-      // keep-alive connections without a request in flight would hold close() open
-      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      closeIdle();
       shutdown.abort();
     });
 

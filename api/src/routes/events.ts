@@ -17,7 +17,7 @@ const eventsRoute = createRoute({
   path: '/v1/executions/{id}/events',
   summary: 'Live events as Server-Sent Events: stored events first, then new ones as they happen; resumes after Last-Event-ID',
   description:
-    'Events named `status` carry status changes; run events (step.started, log, …) are named by their type. The stream ends with an `end` event once the execution has finished and every stored event was sent.',
+    'Events named `status` carry status changes; run events (step.started, log, …) are named by their type. A replay sends stored status changes before stored run events; live, each arrives as it is stored. The stream ends with an `end` event once the execution has finished and every stored event was sent.',
   request: {
     params: idParam,
     headers: z.object({
