@@ -70,6 +70,12 @@ describe('chart values that must fail', () => {
     expect(result.stderr).toContain('/image/tag');
   });
 
+  it('refuses a longest run deadline below the default one, which the api would refuse at start', () => {
+    const result = helmTemplate({ set: { ...s3, 'executor.runTimeoutSeconds': '7200', 'executor.maxRunTimeoutSeconds': '3600' } });
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toContain('executor.maxRunTimeoutSeconds (3600) must not be below executor.runTimeoutSeconds (7200)');
+  });
+
   it('refuses unknown top-level values, so a typo is not silently ignored', () => {
     const result = helmTemplate({ set: { ...s3, 'executors.runtimeClassName': 'kata' } });
     expect(result.ok).toBe(false);
@@ -129,14 +135,15 @@ describe('chart in auto mode', () => {
     expect(configData(objects(), 'flow-like-dispatcher')).toMatchObject({
       LAUNCHER: 'kubernetes',
       INSTANCE_NAME: 'flow-like',
-      GLOBAL_CONCURRENCY: '50',
       PROJECT_CONCURRENCY_DEFAULT: '10',
-      QUEUE_WAIT_TIMEOUT_SECONDS: '300',
-      RUN_TIMEOUT_SECONDS: '3600',
+      QUEUE_WAIT_SECONDS: '300',
+      MAX_RUN_SECONDS: '86400',
       EXECUTOR_TTL_SECONDS: '3600',
       EXECUTOR_IMAGE: 'ghcr.io/tm9657/flow-like-k8s:0.1.0',
+      EXECUTOR_COMMAND: '["/usr/bin/tini","--","node","executor/dist/main.js"]',
       EXECUTOR_S3_SECRET_NAME: 'flow-like-s3',
     });
+    expect(configData(objects(), 'flow-like-config').GLOBAL_CONCURRENCY).toBe('50');
     expect(configData(objects(), 'flow-like-dispatcher').EXECUTOR_RUNTIME_CLASS).toBeUndefined();
   });
 

@@ -106,6 +106,9 @@ fixes them in one pass instead of one per attempt.
 {{- if $missing }}
 {{- fail (printf "S3 storage is required: set %s (see deploy/README.md, \"S3 settings\")" (join ", " $missing)) }}
 {{- end }}
+{{- if lt (int .Values.executor.maxRunTimeoutSeconds) (int .Values.executor.runTimeoutSeconds) }}
+{{- fail (printf "executor.maxRunTimeoutSeconds (%v) must not be below executor.runTimeoutSeconds (%v)" .Values.executor.maxRunTimeoutSeconds .Values.executor.runTimeoutSeconds) }}
+{{- end }}
 {{- end }}
 
 {{/* Env shared by api, dispatcher (and passed on to executors): connection secrets by reference only. */}}
