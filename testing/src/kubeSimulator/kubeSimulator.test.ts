@@ -156,4 +156,74 @@ describe('Kubernetes API simulator', () => {
     expect((throttled as ApiException<string>).headers['retry-after']).toBe('2');
     await expect(batch.listNamespacedJob({ namespace: NS })).resolves.toBeTruthy();
   });
+  const podOf = (jobName: string) => sim.pods(NS).find((p) => p.metadata.labels?.['job-name'] === jobName);
+  const runningPod = (jobName: string) => waitFor(() => (podOf(jobName)?.status?.phase === 'Running' ? podOf(jobName) : undefined), { message: `${jobName} to run` });
+
+  it('answers injected 500s and 503s with Status bodies, then serves again', async () => {
+    sim.faults.failRequests({ status: 500, count: 1, method: 'GET', pathIncludes: '/jobs' });
+    sim.faults.failRequests({ status: 503, count: 1, method: 'GET', pathIncludes: '/jobs' });
+    const first = (await batch.listNamespacedJob({ namespace: NS }).catch((e: unknown) => e)) as ApiException<string>;
+    const second = (await batch.listNamespacedJob({ namespace: NS }).catch((e: unknown) => e)) as ApiException<string>;
+    expect([first.code, second.code]).toEqual([500, 503]);
+    expect(JSON.parse(first.body)).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
+    expect(JSON.parse(second.body)).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
+    await expect(batch.listNamespacedJob({ namespace: NS })).resolves.toBeTruthy();
+  });
+
+  it('evicts a running pod: Failed with reason Evicted, and the Job fails', async () => {
+    await batch.createNamespacedJob({ namespace: NS, body: jobManifest('evicted', 'setInterval(() => {}, 1000)') });
+    await runningPod('evicted');
+    expect(sim.faults.evictPod('evicted')).toBe(true);
+    await waitFor(async () => condition(await batch.readNamespacedJob({ namespace: NS, name: 'evicted' }), 'Failed'), { message: 'Job evicted to fail' });
+    expect(podOf('evicted')?.status).toMatchObject({ phase: 'Failed', reason: 'Evicted' });
+  });
+
+  it('loses the node under a pod: the pod vanishes and the Job fails', async () => {
+    await batch.createNamespacedJob({ namespace: NS, body: jobManifest('lost', 'setInterval(() => {}, 1000)') });
+    await runningPod('lost');
+    expect(sim.faults.loseNode('lost')).toBe(true);
+    expect(podOf('lost')).toBeUndefined();
+    const failed = await waitFor(async () => condition(await batch.readNamespacedJob({ namespace: NS, name: 'lost' }), 'Failed'), { message: 'Job lost to fail' });
+    expect(failed.reason).toBe('BackoffLimitExceeded');
+  });
+
+  it('fails image pulls with ErrImagePull, then ImagePullBackOff', async () => {
+    const manifest = jobManifest('no-image', '');
+    manifest.spec!.template.spec!.containers[0]!.image = 'example/missing:1';
+    sim.faults.failImagePull('example/missing:1');
+    await batch.createNamespacedJob({ namespace: NS, body: manifest });
+    const waitingReason = () => podOf('no-image')?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    await waitFor(() => waitingReason() === 'ErrImagePull', { message: 'ErrImagePull' });
+    await waitFor(() => waitingReason() === 'ImagePullBackOff', { message: 'ImagePullBackOff' });
+    expect(podOf('no-image')?.status?.phase).toBe('Pending');
+  });
+
+  it('keeps pods Pending as Unschedulable while the fault is on', async () => {
+    sim.faults.setUnschedulable(true);
+    try {
+      await batch.createNamespacedJob({ namespace: NS, body: jobManifest('nowhere', '') });
+      const scheduled = await waitFor(() => podOf('nowhere')?.status?.conditions?.find((c) => c.type === 'PodScheduled'), { message: 'a PodScheduled condition' });
+      expect(scheduled).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+      expect(podOf('nowhere')?.spec.nodeName).toBeUndefined();
+    } finally {
+      sim.faults.setUnschedulable(false);
+    }
+  });
+
+  it('drops open watches, which the client sees end and can resume from its resourceVersion', async () => {
+    const config = sim.kubeConfig();
+    const informer = makeInformer<V1Job>(config, `/apis/batch/v1/namespaces/${NS}/jobs`, () => batch.listNamespacedJob({ namespace: NS, labelSelector: 'dropped=yes' }), 'dropped=yes');
+    const seen = new Set<string>();
+    informer.on('add', (job) => seen.add(job.metadata?.name ?? ''));
+    await informer.start();
+    try {
+      const before = sim.requests().filter((r) => r.query['watch'] === 'true').length;
+      sim.faults.dropWatches();
+      await batch.createNamespacedJob({ namespace: NS, body: jobManifest('dropped-1', '', { labels: { dropped: 'yes' } }) });
+      await waitFor(() => seen.has('dropped-1'), { message: 'informer to see dropped-1 after re-watching' });
+      expect(sim.requests().filter((r) => r.query['watch'] === 'true').length).toBeGreaterThan(before);
+    } finally {
+      await informer.stop();
+    }
+  });
 });
