@@ -47,6 +47,28 @@ describe('Kubernetes launcher when the API server misbehaves', () => {
     await expect(second.done).resolves.toMatchObject({ kind: 'failed', reason: 'ExecutorCrashed' });
   });
 
+  it('restarts a watch the API server refuses, with backoff, and keeps following the run', async () => {
+    const launcher = harness.launcher({ instanceName: 'refused' });
+    const request = runRequest('gate');
+    const run = await launcher.launch(request);
+    await waitFor(() => harness.sim.pods(NAMESPACE).some((pod) => pod.metadata.labels?.['job-name'] === run.runner && pod.status?.phase === 'Running'), {
+      message: 'the pod to run',
+    });
+    const since = harness.sim.requests().length;
+    // every open launcher of this file watches Jobs: enough failures that each of them meets several
+    harness.sim.faults.failRequests({ status: 500, count: 16, method: 'GET', pathIncludes: '/jobs' });
+    harness.sim.faults.dropWatches();
+    const ownJobWatch = (r: { path: string; query: Record<string, string> }) => r.path.endsWith('/jobs') && (r.query['labelSelector'] ?? '').includes('instance=refused');
+    await waitFor(() => harness.sim.requests().slice(since).some((r) => ownJobWatch(r) && r.query['watch'] === 'true' && r.status === 200), {
+      message: 'the Job watch to be back',
+    });
+    await harness.release(request.executionId);
+    await expect(run.done).resolves.toEqual({ kind: 'exited', exitCode: 0 });
+    const refused = harness.sim.requests().slice(since).filter((r) => ownJobWatch(r) && r.status === 500);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < refused.length; i++) expect(refused[i]!.at - refused[i - 1]!.at).toBeGreaterThanOrEqual(40);
+  });
+
   it('retries a throttled create after Retry-After instead of failing or hammering', async () => {
     const launcher = harness.launcher({ instanceName: 'throttled' });
     const since = harness.sim.requests().length;
