@@ -51,6 +51,8 @@ export async function runGraph(document: WorkflowDocument, input: unknown, conte
   const runOne = async (step: StepDefinition): Promise<void> => {
     let tries = 0;
     const startedAt = clock.now();
+    // the "running" row is written without holding the step up, but before its final row, never after
+    let reportedRunning: Promise<void> = Promise.resolve();
     try {
       const scope = await state.scope(readsOf(step), controller.signal);
       if (step.if !== undefined && !(await evaluateCondition(step.if, scope))) {
@@ -60,7 +62,11 @@ export async function runGraph(document: WorkflowDocument, input: unknown, conte
       const output = await runWithRetries(step, scope, environment, controller.signal, (attempt) => {
         tries = attempt;
         emit({ type: 'step.started', step: step.id, stepType: step.type, try: attempt });
-        if (attempt === 1) void report({ stepId: step.id, status: 'running', tries: attempt }).catch(() => {});
+        if (attempt === 1) {
+          reportedRunning = report({ stepId: step.id, status: 'running', tries: attempt }).catch((reportError: unknown) =>
+            context.logger.warn({ err: String(reportError), step: step.id }, 'could not record the step start'),
+          );
+        }
       });
       if (step.type === 'branch') {
         const selected = new Set((output as { selected: string[] }).selected);
@@ -68,12 +74,14 @@ export async function runGraph(document: WorkflowDocument, input: unknown, conte
       }
       const stored = await state.succeed(step.id, output, controller.signal);
       emit({ type: 'step.succeeded', step: step.id, durationMs: clock.now() - startedAt, ...stored });
+      await reportedRunning;
       await report({ stepId: step.id, status: 'succeeded', tries, ...stored });
     } catch (caught) {
       const error = asStepError(caught);
       const cancelled = controller.signal.aborted && error.reason === 'cancelled';
       state.finish(step.id, cancelled ? 'cancelled' : 'failed');
       emit({ type: 'step.failed', step: step.id, try: tries, reason: error.reason, message: error.message });
+      await reportedRunning;
       await report({ stepId: step.id, status: cancelled ? 'cancelled' : 'failed', tries, error: { reason: error.reason, message: error.message } }).catch(
         (reportError: unknown) => context.logger.warn({ err: String(reportError), step: step.id }, 'could not record the step failure'),
       );
