@@ -23,6 +23,7 @@ export type AppEnv = { Variables: AuthVariables & LogVariables };
 const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
   info: { title: 'Flow-Like API', version: '1', description: 'Submit and follow workflow executions. Errors are RFC 9457 problem+json.' },
+  security: [{ apiKey: [] }],
 };
 
 export function buildApp(deps: ApiDeps) {

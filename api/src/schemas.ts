@@ -132,7 +132,7 @@ export const idempotencyHeaders = z.object({
     .max(255)
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional()
-    .openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'same key and body: the same execution; same key, other body: 409' }),
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'same key and body: the same execution; same key, other body: 409' }),
 });
 
 export const executionStatus = z.enum(EXECUTION_STATUSES);

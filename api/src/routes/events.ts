@@ -21,7 +21,7 @@ const eventsRoute = createRoute({
   request: {
     params: idParam,
     headers: z.object({
-      'last-event-id': z.string().max(100).optional().openapi({ param: { name: 'Last-Event-ID', in: 'header' } }),
+      'last-event-id': z.string().max(100).optional().openapi({ param: { name: 'last-event-id', in: 'header' } }),
     }),
   },
   responses: {
