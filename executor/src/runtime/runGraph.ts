@@ -130,7 +130,9 @@ export async function runGraph(document: WorkflowDocument, input: unknown, conte
   }
   if (context.signal.aborted) {
     const reason: unknown = context.signal.reason;
-    throw new WorkflowFailure({ reason: 'cancelled', message: reason instanceof Error ? reason.message : 'the execution was cancelled' });
+    // name the step the stop interrupted, so a user sees where the run was
+    const interrupted = failure ? { step: failure.step, type: failure.type } : {};
+    throw new WorkflowFailure({ reason: 'cancelled', message: reason instanceof Error ? reason.message : 'the execution was cancelled', ...interrupted });
   }
   if (failure) throw failure;
   return state;
