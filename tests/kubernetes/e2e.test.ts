@@ -7,6 +7,8 @@ import { waitFor } from '@flow-like/testing/waitFor';
 import { createProjectKey, EXECUTOR_COMMAND, REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
 
 const NAMESPACE = 'flow-like';
+const IMAGE = 'ghcr.io/flow-like/flow-like:test';
+const ENDED = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 const greeting = {
   name: 'greeting',
   inputSchema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
@@ -32,11 +34,12 @@ describe('one execution through the Kubernetes launcher, end to end', () => {
         LAUNCHER: 'kubernetes',
         KUBECONFIG: sim.kubeconfigPath,
         KUBE_NAMESPACE: NAMESPACE,
-        EXECUTOR_IMAGE: 'ghcr.io/flow-like/flow-like:test',
+        EXECUTOR_IMAGE: IMAGE,
         EXECUTOR_COMMAND: JSON.stringify(EXECUTOR_COMMAND),
         EXECUTOR_DATABASE_SECRET_NAME: 'flow-like-db',
         EXECUTOR_S3_SECRET_NAME: 'flow-like-s3',
         KUBE_RECONCILE_INTERVAL_SECONDS: '2',
+        KUBE_IMAGE_PULL_GRACE_SECONDS: '0.5',
       },
     });
     database = createDatabase(env.databaseUrl);
@@ -50,23 +53,28 @@ describe('one execution through the Kubernetes launcher, end to end', () => {
     await env?.cleanup();
   });
 
-  it('runs a submitted execution as a Job to succeeded, with its result in S3', async () => {
-    const registered = await system.call('/v1/workflows', { token: key, body: greeting });
+  const submit = async (workflow: unknown, input: unknown = {}): Promise<string> => {
+    const registered = await system.call('/v1/workflows', { token: key, body: workflow });
     expect(registered.status).toBe(201);
-    const submitted = await system.call(`/v1/workflows/${registered.body.id}/executions`, { token: key, body: { input: { name: 'Kube' } } });
+    const submitted = await system.call(`/v1/workflows/${registered.body.id}/executions`, { token: key, body: { input } });
     expect(submitted.status).toBe(202);
-    const id: string = submitted.body.id;
+    return submitted.body.id;
+  };
+  const execution = async (id: string) => (await system.call(`/v1/executions/${id}`, { token: key })).body;
+  const jobsOf = (id: string) => sim.jobs(NAMESPACE).filter((job) => job.metadata.labels?.['flow-like.io/execution-id'] === id);
 
+  it('runs a submitted execution as a Job to succeeded, with its result in S3', async () => {
+    const id = await submit(greeting, { name: 'Kube' });
     const finished = await waitFor(
       async () => {
-        const { body } = await system.call(`/v1/executions/${id}`, { token: key });
-        return ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(body.status) ? body : undefined;
+        const body = await execution(id);
+        return ENDED.includes(body.status) ? body : undefined;
       },
       { timeoutMs: 45_000, message: `execution ${id} did not finish` },
     );
     expect(finished.status, JSON.stringify(finished.error)).toBe('succeeded');
 
-    const jobs = sim.jobs(NAMESPACE).filter((job) => job.metadata.labels?.['flow-like.io/execution-id'] === id);
+    const jobs = jobsOf(id);
     expect(jobs).toHaveLength(1);
     // the executor records its ending before its process exits
     const pod = await waitFor(() => sim.pods(NAMESPACE).find((p) => p.metadata.labels?.['job-name'] === jobs[0]?.metadata.name && p.status?.phase === 'Succeeded'), {
@@ -90,5 +98,40 @@ describe('one execution through the Kubernetes launcher, end to end', () => {
 
     const history = await listStatusHistory(database.db, id);
     expect(history.map((h) => h.to)).toEqual(['queued', 'dispatching', 'starting', 'running', 'succeeded']);
+  });
+
+  it('cancelling a running execution deletes its Job and stops its pod', async () => {
+    const id = await submit({ name: 'slow', steps: [{ id: 'wait', type: 'delay', params: { ms: 600_000 } }] });
+    await waitFor(async () => (await execution(id)).status === 'running', { timeoutMs: 30_000, message: `execution ${id} to run` });
+    const jobName = jobsOf(id)[0]?.metadata.name;
+    expect(jobName).toBeDefined();
+
+    const cancelled = await system.call(`/v1/executions/${id}/cancel`, { method: 'POST', token: key });
+    expect(cancelled.status).toBe(200);
+    await waitFor(() => jobsOf(id).length === 0 && !sim.pods(NAMESPACE).some((p) => p.metadata.labels?.['job-name'] === jobName), {
+      timeoutMs: 30_000,
+      message: 'the Job and its pod to be gone',
+    });
+    expect(sim.requests().some((r) => r.method === 'DELETE' && r.path.endsWith(`/jobs/${jobName}`) && r.query['propagationPolicy'] === 'Background')).toBe(true);
+    expect((await execution(id)).status).toBe('cancelled');
+  });
+
+  it('an executor image that cannot be pulled fails the execution with that reason', async () => {
+    sim.faults.failImagePull(IMAGE);
+    try {
+      const id = await submit({ name: 'unpullable', steps: [{ id: 'wait', type: 'delay', params: { ms: 1 } }] });
+      const finished = await waitFor(
+        async () => {
+          const body = await execution(id);
+          return ENDED.includes(body.status) ? body : undefined;
+        },
+        { timeoutMs: 30_000, message: `execution ${id} did not finish` },
+      );
+      expect(finished.status).toBe('failed');
+      expect(JSON.stringify(finished.error)).toContain('ImagePullBackOff');
+      expect(jobsOf(id)).toHaveLength(0);
+    } finally {
+      sim.faults.reset();
+    }
   });
 });
