@@ -39,6 +39,7 @@ export async function resolveServices(settings: ExternalSettings, dataDir: strin
     }
     let databaseUrl = settings.DATABASE_URL;
     if (!databaseUrl) {
+      await mkdir(join(dataDir, 'postgres'), { recursive: true });
       const postgres = await startPostgres({ dir: join(dataDir, 'postgres') });
       started.push(postgres);
       databaseUrl = postgres.url('postgres');

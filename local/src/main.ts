@@ -44,9 +44,10 @@ try {
 const logger = pino({ level: local.LOG_LEVEL });
 await mkdir(local.FLOW_LIKE_DATA_DIR, { recursive: true });
 
-const services = await resolveServices(local, local.FLOW_LIKE_DATA_DIR, logger);
-const closers: Array<() => Promise<void>> = [services.stop];
+const closers: Array<() => Promise<void>> = [];
 try {
+  const services = await resolveServices(local, local.FLOW_LIKE_DATA_DIR, logger);
+  closers.push(services.stop);
   await runMigrations(services.databaseUrl);
   for (const bucket of [local.S3_METADATA_BUCKET, local.S3_CONTENT_BUCKET]) await services.embeddedS3?.createBucket(bucket);
 
