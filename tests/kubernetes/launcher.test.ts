@@ -99,6 +99,17 @@ describe('Kubernetes launcher against the simulator', () => {
     expect((outcome as Extract<RunOutcome, { kind: 'failed' }>).message).toContain('no-such-secret');
   });
 
+  it('a create the API server refuses for good is a launch failure, not retried', async () => {
+    const since = harness.sim.requests().length;
+    harness.sim.faults.failRequests({ status: 403, count: 1, method: 'POST', pathIncludes: '/jobs' });
+    const run = await launcher.launch(runRequest('exit-0'));
+    const outcome = await run.done;
+    expect(outcome).toEqual(failure('LaunchFailed'));
+    expect((outcome as Extract<RunOutcome, { kind: 'failed' }>).message).toContain('403');
+    expect(harness.sim.requests().slice(since).filter((r) => r.method === 'POST' && r.path.endsWith('/jobs'))).toHaveLength(1);
+    expect(jobNamed(harness.sim, run.runner)).toBeUndefined();
+  });
+
   it('cancels by deleting the Job with background propagation, settling once the pod is gone', async () => {
     const run = await launcher.launch(runRequest('gate'));
     await waitForRunningPod(run.runner);

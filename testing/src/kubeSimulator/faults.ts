@@ -4,7 +4,8 @@
  * that touch running pods are wired in by `startKubeSimulator`.
  */
 export interface RequestFault {
-  status: 429 | 500 | 503;
+  /** 403 stands for a service account without the RBAC rule for the request */
+  status: 403 | 429 | 500 | 503;
   /** how many matching requests still fail */
   count: number;
   method?: string;
@@ -40,7 +41,7 @@ export class FaultState {
 }
 
 export interface SimulatorFaults {
-  /** answer the next `count` matching requests with `status` (429 with Retry-After, or 500/503) */
+  /** answer the next `count` matching requests with `status` (403 Forbidden, 429 with Retry-After, or 500/503) */
   failRequests(fault: RequestFault): void;
   /** close every open watch connection now; clients are expected to re-watch */
   dropWatches(): void;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultState } from './faults.js';
+import type { FaultState, RequestFault } from './faults.js';
 import type { JobController, PropagationPolicy } from './jobController.js';
 import type { Kubelet } from './kubelet.js';
 import { parseLabelSelector, SelectorError } from './labelSelector.js';
@@ -54,10 +54,7 @@ export async function handleRequest(context: RouteContext, req: IncomingMessage,
   context.requests.push(record);
   try {
     const fault = context.faults.takeRequestFault(method, url.pathname);
-    if (fault) {
-      const error = fault.status === 429 ? statusErrors.tooManyRequests(fault.retryAfterSeconds ?? 1) : statusErrors.internal('injected fault');
-      throw new StatusError(fault.status, fault.status === 503 ? 'ServiceUnavailable' : error.reason, error.message, error.details);
-    }
+    if (fault) throw injectedError(fault, method, url.pathname);
     if (url.pathname === '/version') return sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-simulator' }, record);
     const target = parseTarget(url.pathname);
     if (!target) throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
@@ -70,6 +67,19 @@ export async function handleRequest(context: RouteContext, req: IncomingMessage,
     }
     if (status.code === 429) res.setHeader('retry-after', String(status.details?.retryAfterSeconds ?? 1));
     sendJson(res, status.code, status.toBody(), record);
+  }
+}
+
+function injectedError(fault: RequestFault, method: string, path: string): StatusError {
+  switch (fault.status) {
+    case 403:
+      return statusErrors.forbidden(method, path);
+    case 429:
+      return statusErrors.tooManyRequests(fault.retryAfterSeconds ?? 1);
+    case 500:
+      return statusErrors.internal('injected fault');
+    case 503:
+      return new StatusError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
   }
 }
 

@@ -47,6 +47,8 @@ export const statusErrors = {
   invalid: (resource: string, group: string, name: string, message: string) =>
     new StatusError(422, 'Invalid', `${qualifiedName(resource, group, name)} is invalid: ${message}`, { name, group, kind: resource }),
   methodNotAllowed: (method: string) => new StatusError(405, 'MethodNotAllowed', `the server does not allow this method (${method}) on the requested resource`),
+  forbidden: (method: string, path: string) =>
+    new StatusError(403, 'Forbidden', `User "system:serviceaccount:flow-like:simulated" cannot ${method.toLowerCase()} ${path}: RBAC: access denied`),
   tooManyRequests: (retryAfterSeconds: number) =>
     new StatusError(429, 'TooManyRequests', 'the server has received too many requests and has asked us to try again later', { retryAfterSeconds }),
   internal: (message: string) => new StatusError(500, 'InternalError', `an error on the server ("${message}") has prevented the request from succeeding`),
