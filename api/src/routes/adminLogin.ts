@@ -38,7 +38,9 @@ export function adminLoginRoutes(adminToken: string, now: () => Date = () => new
     '/admin/login',
     bodyLimit({
       maxSize: LOGIN_BODY_BYTES,
-      onError: () => {
+      onError: (c) => {
+        // the rest of the body stays unread, so this connection cannot carry another request
+        c.header('connection', 'close');
         throw new PayloadTooLarge(`the sign-in form is larger than ${LOGIN_BODY_BYTES} bytes`);
       },
     }),
