@@ -95,6 +95,18 @@ describe('Kubernetes launcher when the API server misbehaves', () => {
     harness.sim.faults.reset();
   });
 
+  it('a cancel whose delete never got through can be tried again', async () => {
+    const launcher = harness.launcher({ instanceName: 'cancel-retry' });
+    const run = await launcher.launch(runRequest('gate'));
+    harness.sim.faults.failRequests({ status: 503, count: 100, method: 'DELETE', pathIncludes: '/jobs' });
+    await expect(run.cancel()).rejects.toBeInstanceOf(Unavailable);
+    harness.sim.faults.reset();
+    expect(harness.sim.jobs(NAMESPACE).some((job) => job.metadata.name === run.runner)).toBe(true);
+    await run.cancel();
+    await expect(run.done).resolves.toMatchObject({ kind: 'failed', reason: 'Cancelled' });
+    expect(harness.sim.jobs(NAMESPACE).some((job) => job.metadata.name === run.runner)).toBe(false);
+  });
+
   it('spaces Job creation by the configured QPS once the burst is spent', async () => {
     const launcher = harness.launcher({ instanceName: 'limited', api: { qps: 5, burst: 2 } });
     await launcher.attach(runRequest('exit-0').executionId, 1);

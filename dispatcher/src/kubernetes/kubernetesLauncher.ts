@@ -67,9 +67,11 @@ export function createKubernetesLauncher(kubeConfig: KubeConfig, config: Kuberne
   };
 
   let starting: Promise<void> | undefined;
+  let closed = false;
   const ensureStarted = () =>
     (starting ??= (async () => {
       await watch.start();
+      if (closed) return;
       reconcileTimer = setInterval(() => void reconcile(), config.reconcileIntervalMs);
       reconcileTimer.unref();
     })());
@@ -179,6 +181,7 @@ export function createKubernetesLauncher(kubeConfig: KubeConfig, config: Kuberne
     },
 
     async close() {
+      closed = true;
       clearInterval(reconcileTimer);
       for (const { run } of runs.values()) run.detach();
       runs.clear();

@@ -59,7 +59,13 @@ export class TrackedRun implements LaunchedRun {
   async cancel(): Promise<void> {
     if (!this.settled && !this.cancelled) {
       this.cancelled = true;
-      await this.options.deleteJob();
+      try {
+        await this.options.deleteJob();
+      } catch (error) {
+        // the Job may still run: a later cancel must try the delete again
+        this.cancelled = false;
+        throw error;
+      }
       this.update({ job: undefined });
     }
     await this.done;
