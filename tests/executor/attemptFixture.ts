@@ -48,7 +48,7 @@ export const FAST_SETTINGS: ExecutorSettings = {
 /** The executor in this process, on the test env's real Postgres and S3. */
 export function inProcessExecutor(env: TestEnv, db: Database) {
   const s3 = createS3Client(env.s3);
-  const run = (target: AttemptTarget, overrides: Partial<ExecuteDeps> & { settings?: Partial<ExecutorSettings> } = {}): Promise<AttemptOutcome> =>
+  const run = (target: AttemptTarget, overrides: Omit<Partial<ExecuteDeps>, 'settings'> & { settings?: Partial<ExecutorSettings> } = {}): Promise<AttemptOutcome> =>
     executeAttempt(
       {
         db,
