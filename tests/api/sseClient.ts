@@ -40,13 +40,8 @@ export async function openEvents(url: string, headers: Record<string, string>): 
         event.data = data.join('\n');
         return event;
       }
-      let chunk: ReadableStreamReadResult<string>;
-      try {
-        chunk = await reader.read();
-      } catch {
-        return undefined;
-      }
-      if (chunk.done) return undefined;
+      const chunk = await reader.read().catch(() => undefined);
+      if (!chunk || chunk.done) return undefined;
       buffer += chunk.value;
     }
   };
