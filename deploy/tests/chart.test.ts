@@ -43,7 +43,7 @@ describe.each(chartScenarios)('chart with ci/%s-values.yaml', (scenario) => {
     expect(schemaProblemsOfAll(renderScenario(scenario))).toEqual([]);
   });
 
-  it('keeps the policies: pinned images, resources, non-root, least-privilege RBAC, secrets by reference', () => {
+  it('keeps the policies: pinned images, resources and probes, non-root, least-privilege RBAC, secrets by reference', () => {
     expect(policyViolations(renderScenario(scenario))).toEqual([]);
   });
 });
@@ -236,6 +236,38 @@ describe('chart options', () => {
       tls: [{ secretName: 'flow-like-tls', hosts: ['flow-like.example.com'] }],
       rules: [{ host: 'flow-like.example.com', http: { paths: [{ path: '/', backend: { service: { name: 'flow-like-api', port: { name: 'http' } } } }] } }],
     });
+  });
+
+  it('takes the ingress TLS certificate from a Secret alone, or from a namespaced cert-manager Issuer', () => {
+    const ingressWith = (set: Record<string, string>) =>
+      findObject(parseManifests(expectRendered(helmTemplate({ ...scenarioValues('ingress-tls'), set }))), 'Ingress', 'flow-like-api');
+    const secretOnly = ingressWith({ 'ingress.certManager.issuer': '', 'ingress.annotations.nginx\\.ingress\\.kubernetes\\.io/proxy-body-size': '16m' });
+    expect(secretOnly.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/proxy-body-size': '16m' });
+    expect((secretOnly.spec as { tls: unknown }).tls).toEqual([{ secretName: 'flow-like-tls', hosts: ['flow-like.example.com'] }]);
+    const issuer = ingressWith({ 'ingress.certManager.issuer': 'team-ca', 'ingress.certManager.issuerKind': 'Issuer' });
+    expect(issuer.metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'team-ca' });
+  });
+
+  it('tells the user the public URLs of the API and the queue dashboard behind the ingress', () => {
+    const result = helmInstallDryRun(scenarioValues('ingress-tls'));
+    expect(result.stderr).toBe('');
+    const notes = result.stdout.slice(result.stdout.indexOf('NOTES:'));
+    expect(notes).toContain('https://flow-like.example.com/readyz');
+    expect(notes).toContain('https://flow-like.example.com/admin/queues');
+    expect(notes).not.toContain('port-forward');
+  });
+
+  it('runs Redis but no PostgreSQL with an external database and no Redis secret', () => {
+    const objects = parseManifests(
+      expectRendered(helmTemplate({ ...scenarioValues('auto'), set: { 'database.existingSecret': 'flow-like-external' } })),
+    );
+    const statefulSets = objects.filter((object) => object.kind === 'StatefulSet').map((object) => object.metadata.name);
+    expect(statefulSets).toEqual(['flow-like-redis']);
+    const api = container(objects, 'Deployment', 'flow-like-api');
+    expect(secretRef(api, 'DATABASE_URL')).toEqual({ name: 'flow-like-external', key: 'DATABASE_URL' });
+    expect(secretRef(api, 'REDIS_URL')).toEqual({ name: 'flow-like-redis', key: 'REDIS_URL' });
+    expect(findObject(objects, 'Job', 'flow-like-migrate').metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name).sort()).toEqual(['flow-like-admin', 'flow-like-redis']);
   });
 
   it('keeps PostgreSQL and Redis data in emptyDir when persistence is off', () => {

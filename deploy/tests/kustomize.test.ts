@@ -52,7 +52,7 @@ describe.each(Object.keys(overlays))('kustomize overlay %s', (overlay) => {
     expect(schemaProblemsOfAll(build(overlay))).toEqual([]);
   });
 
-  it('keeps the policies: pinned images, resources, non-root, least-privilege RBAC, secrets by reference', () => {
+  it('keeps the policies: pinned images, resources and probes, non-root, least-privilege RBAC, secrets by reference', () => {
     expect(policyViolations(build(overlay))).toEqual([]);
   });
 

@@ -17,6 +17,8 @@ spec:
       containers:
         - name: api
           image: ghcr.io/tm9657/flow-like-k8s:0.1.0
+          livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+          readinessProbe: {httpGet: {path: /readyz, port: 8080}}
           env:
             - name: DATABASE_URL
               valueFrom: {secretKeyRef: {name: db, key: DATABASE_URL}}
@@ -62,6 +64,8 @@ describe('deployment policies', () => {
     ['a password in plain env', (pod: Mutable['spec']['template']['spec']) => { pod.containers[0]!.env = [{ name: 'POSTGRES_PASSWORD', value: 'hunter2' }]; }, 'plain env'],
     ['credentials inside a URL', (pod: Mutable['spec']['template']['spec']) => { pod.containers[0]!.env = [{ name: 'UPSTREAM', value: 'postgres://u:p@db:5432/x' }]; }, 'credentials in the value'],
     ['a mounted token', (pod: Mutable['spec']['template']['spec']) => { delete pod.automountServiceAccountToken; }, 'service-account token'],
+    ['no readiness probe', (pod: Mutable['spec']['template']['spec']) => { delete pod.containers[0]!.readinessProbe; }, 'has no readiness probe'],
+    ['no liveness probe', (pod: Mutable['spec']['template']['spec']) => { delete pod.containers[0]!.livenessProbe; }, 'has no liveness probe'],
   ])('reject %s', (_name, change, message) => {
     const violations = policyViolations([mutated(change)]);
     expect(violations.join('\n')).toContain(message);

@@ -57,6 +57,17 @@ function envProblems(container: Container): string[] {
   });
 }
 
+/** Pods that run until stopped need both probes; Jobs and test pods end by themselves. */
+const longRunningKinds = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+function probeProblems(object: K8sObject, container: Container): string[] {
+  if (!longRunningKinds.includes(object.kind)) return [];
+  return [
+    ...(container.livenessProbe ? [] : ['has no liveness probe']),
+    ...(container.readinessProbe ? [] : ['has no readiness probe']),
+  ];
+}
+
 function podProblems(object: K8sObject, podSpec: PodSpec): string[] {
   const where = objectKey(object);
   const problems: string[] = [];
@@ -69,6 +80,7 @@ function podProblems(object: K8sObject, podSpec: PodSpec): string[] {
     const own = [
       ...imageProblems(container.image),
       ...resourceProblems(container),
+      ...probeProblems(object, container),
       ...securityProblems(podSpec, container),
       ...envProblems(container),
     ];
