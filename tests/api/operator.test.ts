@@ -62,9 +62,9 @@ describe('operator surface: sign-in, queue dashboard and docs', () => {
     expect((await get(`/admin/queues/${script}`)).status).toBe(401);
     const basic = await get('/admin/queues/api/queues', { authorization: `Basic ${Buffer.from(`operator:${ADMIN_TOKEN}`).toString('base64')}` });
     expect(basic.status).toBe(200);
-    const { queues } = await basic.json();
-    expect(queues.map((q: { name: string }) => q.name)).toEqual(['executions']);
-    expect(queues[0].readOnlyMode).toBe(true);
+    const { queues } = (await basic.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
+    expect(queues.map((q) => q.name)).toEqual(['executions']);
+    expect(queues[0]?.readOnlyMode).toBe(true);
   });
 
   it('a project key opens the docs but not the dashboard; an unknown key opens neither', async () => {
@@ -92,8 +92,8 @@ describe('operator surface: sign-in, queue dashboard and docs', () => {
     const docs = await get('/docs', { cookie, ...HTML });
     expect(docs.status).toBe(200);
     const page = await docs.text();
-    const openapi = await (await get('/openapi.json')).json();
-    const operations = Object.entries(openapi.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+    const openapi = (await (await get('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.entries(openapi.paths).flatMap(([path, item]) =>
       Object.keys(item).filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method)).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(operations.length).toBeGreaterThan(5);
@@ -154,7 +154,7 @@ describe('operator surface: sign-in, queue dashboard and docs', () => {
     const pause = await fetch(`${api.url}/admin/queues/api/queues/executions/pause`, { method: 'PUT', headers: { cookie } });
     expect(pause.status).toBeGreaterThanOrEqual(400);
     expect(pause.status).toBeLessThan(500);
-    const { queues } = await (await get('/admin/queues/api/queues', { cookie })).json();
-    expect(queues[0].isPaused).toBe(false);
+    const { queues } = (await (await get('/admin/queues/api/queues', { cookie })).json()) as { queues: Array<{ isPaused: boolean }> };
+    expect(queues[0]?.isPaused).toBe(false);
   });
 });

@@ -58,7 +58,7 @@ describe('admin session cookie', () => {
     let now = new Date(1_700_000_000_000);
     const app = sessionApp(() => now);
     const cookie = cookieOf(await app.request('/start', { method: 'POST' }));
-    const check = async (value: string) => (await (await app.request('/check', { headers: { cookie: value } })).json()).session;
+    const check = async (value: string) => ((await (await app.request('/check', { headers: { cookie: value } })).json()) as { session: boolean }).session;
 
     expect(await check(cookie)).toBe(true);
     const [name, signed] = cookie.split('=', 2) as [string, string];
