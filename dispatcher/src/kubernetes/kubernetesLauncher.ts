@@ -90,6 +90,7 @@ export function createKubernetesLauncher(kubeConfig: KubeConfig, config: Kuberne
     const run = new TrackedRun(
       {
         jobName: name,
+        // a container that cannot be created (say, its Secret is not there yet) recovers on the same time scale as an image pull
         graceMs: { ImagePullBackOff: config.imagePullGraceMs, LaunchFailed: config.imagePullGraceMs, Unschedulable: config.unschedulableTimeoutMs },
         clock,
         deleteJob: () => deleteJob(name),
