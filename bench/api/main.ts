@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { newId } from '@flow-like/core';
+import { createDatabase, submitExecutions } from '@flow-like/db';
+import { createExecutionQueue, enqueueExecutions } from '@flow-like/api/executionQueue';
+import { startBenchSystem, type BenchSystem } from './benchSystem.js';
+import { closedLoop, openLoop, type LoadResult } from './loadGenerators.js';
+import { summarizeLatencies } from './latencySummary.js';
+import { renderTable } from './table.js';
+
+const TARGET_SHARE = 0.6;
+const INPUT = { name: 'bench' };
+const WORKFLOW = {
+  name: 'bench-greeting',
+  inputSchema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+  steps: [{ id: 'greet', type: 'transform', params: { expression: '"Hello, " & input.name' } }],
+  output: '{ "message": steps.greet.output }',
+};
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '32' },
+  },
+});
+const durationMs = Number(args.seconds) * 1000;
+const concurrency = Number(args.concurrency);
+if (!(durationMs > 0) || !(concurrency > 0)) throw new Error('--seconds and --concurrency must be positive numbers');
+const warmupMs = Math.min(2_000, durationMs / 4);
+
+async function post(url: string, token: string, body: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A project, its key and a registered workflow, made through the api like a user would. */
+async function createFixture(system: BenchSystem): Promise<{ projectId: string; key: string; workflowId: string }> {
+  const project = await post(`${system.apiUrl}/v1/projects`, system.adminToken, { name: 'bench' });
+  if (project.status !== 201) throw new Error(`creating the project failed: ${project.status} ${JSON.stringify(project.body)}`);
+  const key: string = project.body.apiKey.key;
+  const workflow = await post(`${system.apiUrl}/v1/workflows`, key, WORKFLOW);
+  if (workflow.status !== 201) throw new Error(`registering the workflow failed: ${workflow.status} ${JSON.stringify(workflow.body)}`);
+  return { projectId: project.body.id, key, workflowId: workflow.body.id };
+}
+
+function httpSubmission(system: BenchSystem, fixture: { key: string; workflowId: string }): () => Promise<void> {
+  const url = `${system.apiUrl}/v1/workflows/${fixture.workflowId}/executions`;
+  const init = {
+    method: 'POST',
+    headers: { authorization: `Bearer ${fixture.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ input: INPUT }),
+  };
+  return async () => {
+    const response = await fetch(url, init);
+    await response.arrayBuffer();
+    if (response.status !== 202) throw new Error(`expected 202, got ${response.status}`);
+  };
+}
+
+type Row = [string, number, number, number, number, number];
+
+function row(label: string, result: LoadResult): Row {
+  const { p50, p99 } = summarizeLatencies(result.latenciesMs);
+  return [label, (result.completed / result.elapsedMs) * 1000, result.completed, result.failed, p50, p99];
+}
+
+function reportFailures(label: string, result: LoadResult): void {
+  if (result.failed > 0) console.error(`${label}: ${result.failed} failed, e.g. ${result.failures.join(' | ')}`);
+}
+
+const system = await startBenchSystem();
+const database = createDatabase(system.databaseUrl, { applicationName: 'flow-like-bench' });
+const redis = new Redis(system.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+try {
+  await redis.connect();
+  const queue = createExecutionQueue(redis, system.queuePrefix);
+  const fixture = await createFixture(system);
+
+  // what the submit route does once the request is validated, minus HTTP, auth and checks
+  const direct = async (): Promise<void> => {
+    const values = { id: newId(), projectId: fixture.projectId, workflowId: fixture.workflowId, workflowVersion: 1, input: INPUT, priority: 0, runAt: null, timeoutSeconds: 3_600 };
+    await submitExecutions(database.db, [values], (rows) => enqueueExecutions(queue, rows));
+  };
+  const viaHttp = httpSubmission(system, fixture);
+
+  console.log(`measuring: ${durationMs / 1000} s per phase, ${concurrency} in flight for the maximum rate`);
+  await closedLoop(direct, { concurrency, durationMs: warmupMs });
+  const baseline = await closedLoop(direct, { concurrency, durationMs });
+  await closedLoop(viaHttp, { concurrency, durationMs: warmupMs });
+  const maximum = await closedLoop(viaHttp, { concurrency, durationMs });
+  const maxRate = (maximum.completed / maximum.elapsedMs) * 1000;
+  const atHalf = await openLoop(viaHttp, { ratePerSecond: maxRate * 0.5, durationMs });
+  const atEightyPercent = await openLoop(viaHttp, { ratePerSecond: maxRate * 0.8, durationMs });
+  await queue.close();
+
+  const rows: Row[] = [
+    row(`INSERT + enqueue in a loop, no HTTP (${concurrency} in flight)`, baseline),
+    row(`POST /v1/workflows/:id/executions (${concurrency} in flight)`, maximum),
+    row(`POST at 50% of the API maximum (${(maxRate * 0.5).toFixed(0)}/s offered)`, atHalf),
+    row(`POST at 80% of the API maximum (${(maxRate * 0.8).toFixed(0)}/s offered)`, atEightyPercent),
+  ];
+  console.log(renderTable(['phase', 'accepted/s', 'accepted', 'failed', 'p50 ms', 'p99 ms'], rows));
+  for (const [label, result] of [['baseline', baseline], ['maximum', maximum], ['50%', atHalf], ['80%', atEightyPercent]] as const) reportFailures(label, result);
+
+  const baselineRate = (baseline.completed / baseline.elapsedMs) * 1000;
+  const share = maxRate / baselineRate;
+  console.log(`\nAPI reaches ${(share * 100).toFixed(0)}% of the loop without HTTP (target at least ${TARGET_SHARE * 100}%): ${share >= TARGET_SHARE ? 'met' : 'NOT met'}`);
+} finally {
+  redis.disconnect();
+  await database.close();
+  await system.close();
+}
