@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,6 +51,16 @@ function run(tool: 'helm' | 'kubectl', args: string[]): ToolResult {
   }
 }
 
+/** Runs without blocking, for tests whose own servers must answer the tool. */
+function runAsync(tool: 'helm' | 'kubectl', args: string[]): Promise<ToolResult> {
+  ensureTools();
+  return new Promise((done) => {
+    execFile(join(toolsBin, tool), args, { env: helmEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      done({ ok: error === null, stdout, stderr: error === null ? '' : stderr || String(error) }),
+    );
+  });
+}
+
 export interface HelmRender {
   valuesFiles?: string[];
   set?: Record<string, string>;
@@ -68,6 +78,19 @@ function helmArgs({ valuesFiles = [], set = {} }: HelmRender): string[] {
 export function helmTemplate(render: HelmRender): ToolResult {
   const { release = 'flow-like', namespace = 'flow-like' } = render;
   return run('helm', ['template', release, chartDir, '--namespace', namespace, ...helmArgs(render)]);
+}
+
+/**
+ * Renders against the API server in `kubeconfig`, so `lookup` reads the
+ * cluster as on `helm upgrade`. Schema validation stays with this suite's
+ * own OpenAPI checks.
+ */
+export function helmTemplateAgainstCluster(render: HelmRender & { kubeconfig: string }): Promise<ToolResult> {
+  const { release = 'flow-like', namespace = 'flow-like', kubeconfig } = render;
+  return runAsync('helm', [
+    'template', release, chartDir, '--namespace', namespace, '--kubeconfig', kubeconfig,
+    '--dry-run=server', '--disable-openapi-validation', ...helmArgs(render),
+  ]);
 }
 
 /** A client-side dry-run install: the one offline way to see NOTES.txt rendered. */
