@@ -83,6 +83,9 @@ describe('private servers survive being killed', () => {
       await expect(read()).rejects.toThrow();
       await services.s3.restart();
       expect(await waitFor(read, { message: 'the object to be readable again' })).toBe('still here');
+      // local mode creates its buckets on every start, over the ones it kept
+      await services.s3.createBucket(s3.contentBucket);
+      expect(await read()).toBe('still here');
     } finally {
       client.destroy();
     }
