@@ -28,6 +28,7 @@ import { canonicalJson } from './canonicalJson.js';
 import type { ApiDeps } from './context.js';
 import type { ApiLimits } from './env.js';
 import { enqueueExecutions } from './executionQueue.js';
+import { unstorableJson } from './storableJson.js';
 
 export interface ExecutionRequest {
   input?: unknown;
@@ -36,17 +37,27 @@ export interface ExecutionRequest {
   timeoutSeconds?: number | undefined;
 }
 
+const DAY_MS = 86_400_000;
+/** a delay is kept in the queue as a timestamp; far-future ones are almost certainly a client's mistake */
+const MAX_RUN_AT_DAYS = 366;
+
 /** A queued execution's row values, or every reason it cannot be one (paths relative to the request item). */
 export function prepareExecution(
   request: ExecutionRequest,
   target: { projectId: string; workflowId: string; version: number; document: WorkflowDocument },
   limits: ApiLimits,
+  now: Date,
 ): { values: NewExecution } | { issues: InvalidIssue[]; tooLarge?: string } {
+  const unstorable = unstorableJson(request.input, '/input');
+  if (unstorable) return { issues: [unstorable] };
   const inputBytes = Buffer.byteLength(JSON.stringify(request.input ?? null), 'utf8');
   if (inputBytes > limits.maxInputBytes) {
     return { issues: [], tooLarge: `the input has ${inputBytes} bytes; at most ${limits.maxInputBytes} are accepted` };
   }
   const issues: InvalidIssue[] = [];
+  if (request.runAt && Date.parse(request.runAt) > now.getTime() + MAX_RUN_AT_DAYS * DAY_MS) {
+    issues.push({ path: '/runAt', message: `must be at most ${MAX_RUN_AT_DAYS} days ahead` });
+  }
   try {
     validateWorkflowInput(target.document, request.input);
   } catch (error) {

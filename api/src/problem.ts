@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import { assertNever, DomainError, type InvalidIssue, Invalid, TooManyRequests, toError } from '@flow-like/core';
+import { classifyDataError } from './dataErrors.js';
 import { classifyDependencyError } from './dependencyErrors.js';
 
 /** RFC 9457 problem details. `errors` lists every invalid field with its JSON pointer. */
@@ -56,7 +57,7 @@ const HTTP_PROBLEMS: Partial<Record<number, [string, string]>> = {
  * else is our fault and is logged, never shown (no stack traces to clients).
  */
 export function errorToResponse(thrown: unknown, c: Context, log: (err: Error) => void): Response {
-  const error = classifyDependencyError(thrown);
+  const error = classifyDataError(classifyDependencyError(thrown));
   if (error instanceof DomainError) {
     const status = statusOf(error);
     if (error instanceof TooManyRequests) c.header('retry-after', String(error.retryAfterSeconds));

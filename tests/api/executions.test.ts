@@ -88,6 +88,23 @@ describe('execution routes', () => {
     expect(await rowsOf(projectId)).toBe(before);
   });
 
+  it('refuses values the store cannot keep, bodies of the wrong type, and far-future starts, storing nothing', async () => {
+    const before = await rowsOf(projectId);
+    const url = `/v1/workflows/${workflowId}/executions`;
+    const nul = await api.call(url, { token: key, body: '{"input":{"name":"a\\u0000b"}}' });
+    expectProblem(nul, 422);
+    expect(nul.body.errors).toEqual([expect.objectContaining({ path: '/input/name' })]);
+    const deep = '{"input":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    expectProblem(await api.call(url, { token: key, body: deep }), 422, /nested deeper/);
+    expectProblem(await api.call(url, { token: key, body: deep, headers: { 'idempotency-key': 'deep' } }), 422, /nested deeper/);
+    expectProblem(await api.call(url, { token: key, body: { input: { name: 'a' }, runAt: '9999-12-31T23:59:59Z' } }), 422, /runAt/);
+    expectProblem(await api.call(url, { token: key, body: '', headers: { 'content-type': 'application/json' } }), 400);
+    expectProblem(await api.call(url, { token: key, body: '{"input":{}}', headers: { 'content-type': 'text/plain' } }), 415);
+    expectProblem(await api.call(url, { method: 'PUT', token: key, body: {} }), 404);
+    expectProblem(await api.call(`/v1/projects/${projectId}/keys`, { token: key, body: { name: 'nul\u0000name', scopes: ['read'] } }), 422);
+    expect(await rowsOf(projectId)).toBe(before);
+  });
+
   describe('Idempotency-Key', () => {
     it('the same key and body give the same execution; another body gives 409', async () => {
       const body = { input: { name: 'once' } };

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { Conflict, NotFound, parseWorkflowDocument } from '@flow-like/core';
+import { Conflict, Invalid, NotFound, parseWorkflowDocument } from '@flow-like/core';
 import { findExecutionByIdempotencyKey, getExecution, getWorkflow, getWorkflowVersion } from '@flow-like/db';
 import { requireProject, type AuthVariables } from '../auth.js';
 import type { ApiDeps } from '../context.js';
@@ -16,6 +16,7 @@ import {
 } from '../executionSubmission.js';
 import { COMMON_ERRORS, problemResponses } from '../openapiResponses.js';
 import { presentExecution } from '../presenters.js';
+import { unstorableJson } from '../storableJson.js';
 import { batchSubmitBody, executionView, idempotencyHeaders, idParam, submitExecutionBody } from '../schemas.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
@@ -57,12 +58,16 @@ const rerunRoute = createRoute({
 
 export function submissionRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<{ Variables: AuthVariables }>();
+  const now = deps.now ?? (() => new Date());
 
   app.openapi(submitRoute, async (c) => {
     const projectId = requireProject(c.get('principal'), 'submit');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
+    // before hashing: a value nested beyond reason must not reach the recursive serializer
+    const unstorable = unstorableJson(body.input, '/input');
+    if (unstorable) throw new Invalid([unstorable]);
     const hash = key ? requestHash(id, body) : undefined;
     if (key) {
       const existing = await findExecutionByIdempotencyKey(deps.db, projectId, key);
@@ -73,6 +78,7 @@ export function submissionRoutes(deps: ApiDeps) {
       body,
       { projectId, workflowId: target.workflow.id, version: target.version.version, document: target.document },
       deps.limits,
+      now(),
     );
     if (!('values' in prepared)) throw rejectedItem(prepared);
     await checkQueueDepth(deps.db, projectId, 1, deps.limits);
@@ -94,7 +100,8 @@ export function submissionRoutes(deps: ApiDeps) {
     const body = c.req.valid('json');
     const target = await resolveWorkflowVersion(deps.db, projectId, id, body.version);
     const spec = { projectId, workflowId: target.workflow.id, version: target.version.version, document: target.document };
-    const prepared = body.items.map((item) => prepareExecution(item, spec, deps.limits));
+    const at = now();
+    const prepared = body.items.map((item) => prepareExecution(item, spec, deps.limits, at));
     const rejected = rejectionError(prepared.flatMap((p, index) => ('values' in p ? [] : [{ prefix: `/items/${index}`, ...p }])));
     if (rejected) throw rejected;
     const values = prepared.flatMap((p) => ('values' in p ? [p.values] : []));
@@ -116,6 +123,7 @@ export function submissionRoutes(deps: ApiDeps) {
       { input: original.input, priority: original.priority, timeoutSeconds: Math.min(original.timeoutSeconds, deps.limits.maxRunTimeoutSeconds) },
       { projectId, workflowId: workflow.id, version: version.version, document: parseWorkflowDocument(version.document) },
       deps.limits,
+      now(),
     );
     if (!('values' in prepared)) throw rejectedItem(prepared);
     await checkQueueDepth(deps.db, projectId, 1, deps.limits);

@@ -9,6 +9,7 @@ import { decodeCursor, paginate } from '../cursor.js';
 import { COMMON_ERRORS, problemResponses } from '../openapiResponses.js';
 import { presentWorkflow, presentWorkflowSummary } from '../presenters.js';
 import { idParam, pageQuery, versionQuery, workflowDetailView, workflowSummaryView, workflowVersionView, workflowView } from '../schemas.js';
+import { unstorableJson } from '../storableJson.js';
 import { parseWorkflowBody } from '../workflowBody.js';
 
 const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
@@ -66,6 +67,8 @@ export function workflowRoutes(deps: ApiDeps) {
     const projectId = requireProject(c.get('principal'), 'submit');
     const raw = parseWorkflowBody(await c.req.text(), c.req.header('content-type'));
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Invalid('a workflow document must be an object');
+    const unstorable = unstorableJson(raw, '');
+    if (unstorable) throw new Invalid([unstorable]);
     const document = parseWorkflowDocument(raw);
     const body = canonicalJson(document);
     const { workflow, version } = await registerWorkflowVersion(
