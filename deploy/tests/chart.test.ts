@@ -64,6 +64,15 @@ describe('chart values that must fail', () => {
     expect(result.stderr).toMatch(/set s3\.contentBucket \(/);
   });
 
+  it.each([
+    ['an endpoint without its scheme', { 's3.endpoint': 's3.eu-central-1.amazonaws.com' }, '/s3/endpoint'],
+    ['a bucket name S3 does not allow', { 's3.contentBucket': 'Flow_Like' }, '/s3/contentBucket'],
+  ])('refuses %s, naming the value', (_name, change, path) => {
+    const result = helmTemplate({ set: { ...s3, ...change } });
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toContain(path);
+  });
+
   it('refuses the latest image tag', () => {
     const result = helmTemplate({ set: { ...s3, 'image.tag': 'latest' } });
     expect(result.ok).toBe(false);
