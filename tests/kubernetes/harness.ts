@@ -84,10 +84,15 @@ export async function startLauncherHarness(): Promise<LauncherHarness> {
       return launcher;
     },
     release: (executionId) => writeFile(join(releaseDir, executionId), ''),
+    /** also validates every Job sent during the file, so each launcher test file checks its manifests */
     async close() {
       await Promise.allSettled(launchers.map((launcher) => launcher.close()));
-      await sim.close();
-      await rm(releaseDir, { recursive: true, force: true });
+      try {
+        validateCreatedJobs(sim);
+      } finally {
+        await sim.close();
+        await rm(releaseDir, { recursive: true, force: true });
+      }
     },
   };
 }
