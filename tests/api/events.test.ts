@@ -51,6 +51,22 @@ describe('live events of a running execution', () => {
     expect(rest.at(-1)!.event).toBe('end');
     expect(rest.filter((e) => e.id).every((e) => e.id !== lastId)).toBe(true);
   });
+
+  it('cancelling a running execution ends it cancelled for good, and its stream says so', async () => {
+    const workflowId = (await system.call('/v1/workflows', { token: key, body: { ...slow, name: 'slow-cancel', steps: [{ id: 'wait', type: 'delay', params: { ms: 20_000 } }] } })).body.id;
+    const id: string = (await system.call(`/v1/workflows/${workflowId}/executions`, { token: key, body: { input: {} } })).body.id;
+    const stream = await openEvents(`${system.apiUrl}/v1/executions/${id}/events`, { authorization: `Bearer ${key}` });
+    await stream.collect((event) => statusOf(event) === 'running');
+
+    const cancelled = await system.call(`/v1/executions/${id}/cancel`, { method: 'POST', token: key });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    const rest = await stream.collect((event) => event.event === 'end');
+    expect(rest.map(statusOf).filter(Boolean)).toEqual(['cancelled']);
+    expect((await system.call(`/v1/executions/${id}/cancel`, { method: 'POST', token: key })).status).toBe(409);
+    const history = (await system.call(`/v1/executions/${id}`, { token: key })).body.history as Array<{ to: string }>;
+    expect(history.filter((h) => ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(h.to))).toEqual([expect.objectContaining({ to: 'cancelled' })]);
+  });
 });
 
 describe('event replay from S3', () => {
