@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { findFreePort } from '@flow-like/embedded';
 import { ACTIVE_STATUSES, TERMINAL_STATUSES } from '@flow-like/core';
 import type { RunningSystem } from '../../support/system.js';
 
@@ -113,15 +114,19 @@ export async function invariantViolations(pool: pg.Pool): Promise<string[]> {
 export interface DispatcherChild {
   process: ChildProcess;
   exited: Promise<void>;
+  /** answers once the replica serves /readyz */
+  ready(): Promise<boolean>;
 }
 
 /** A dispatcher replica as a process of its own, so a test can SIGKILL it. */
-export function spawnDispatcher(env: Record<string, string>, cwd: string): DispatcherChild {
+export async function spawnDispatcher(env: Record<string, string>, cwd: string): Promise<DispatcherChild> {
+  const port = await findFreePort();
   const child = spawn(process.execPath, [DISPATCHER_MAIN], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', LAUNCHER: 'process', METRICS_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', LAUNCHER: 'process', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...env, METRICS_PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { process: child, exited };
+  const ready = () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+  return { process: child, exited, ready };
 }
