@@ -80,16 +80,3 @@ export function limitsFrom(env: ApiEnv): ApiLimits {
     eventsPollIntervalMs: env.EVENTS_POLL_INTERVAL_MS,
   };
 }
-
-/** Defaults of every limit, for tests and embedders that build the app without an environment. */
-export const DEFAULT_LIMITS: ApiLimits = limitsFrom(
-  apiEnvSchema.parse({
-    DATABASE_URL: 'postgres://localhost/unused',
-    REDIS_URL: 'redis://localhost',
-    S3_ACCESS_KEY_ID: 'unused',
-    S3_SECRET_ACCESS_KEY: 'unused',
-    S3_METADATA_BUCKET: 'unused',
-    S3_CONTENT_BUCKET: 'unused',
-    ADMIN_TOKEN: 'unused-unused-unused',
-  }),
-);

@@ -12,7 +12,6 @@ export interface Storage {
   /** keys under a prefix in key order, after `startAfter` when given */
   listContentKeys(prefix: string, startAfter?: string): Promise<string[]>;
   presignContent(key: string, expiresInSeconds: number): Promise<string>;
-  ping(): Promise<void>;
   close(): void;
 }
 
@@ -78,14 +77,6 @@ export function createStorage(settings: S3Settings): Storage {
     },
     async presignContent(key, expiresInSeconds) {
       return getSignedUrl(client, new GetObjectCommand({ Bucket: settings.contentBucket, Key: key }), { expiresIn: expiresInSeconds });
-    },
-    async ping() {
-      try {
-        await client.send(new GetObjectCommand({ Bucket: settings.metadataBucket, Key: '.flow-like-ping' }));
-      } catch (error) {
-        if (error instanceof NoSuchKey) return;
-        throw unavailable(error);
-      }
     },
     close: () => client.destroy(),
   };

@@ -97,20 +97,6 @@ export async function countRunningExecutions(db: Database): Promise<number> {
   return row?.n ?? 0;
 }
 
-/**
- * Queued rows older than `queuedBefore`, oldest first: candidates to enqueue
- * again when Redis lost their jobs (enqueueing is idempotent by job id).
- */
-export async function listStrandedQueued(db: Database, queuedBefore: Date, limit: number): Promise<Execution[]> {
-  const rows = await db
-    .select()
-    .from(executions)
-    .where(and(eq(executions.status, 'queued'), lt(executions.queuedAt, queuedBefore)))
-    .orderBy(asc(executions.queuedAt))
-    .limit(limit);
-  return rows as Execution[];
-}
-
 export interface TransitionRecord {
   id: number;
   attempt: number;
