@@ -53,6 +53,13 @@ describe('deploy/README.md', () => {
     expect(keys.filter((key) => !isChartValue(key))).toEqual([]);
   });
 
+  it('lists only chart values that exist in the Helm options table', () => {
+    const rows = section(readme, '### Options').split('\n').filter((line) => line.startsWith('| `'));
+    const keys = rows.flatMap((row) => [...(row.split(' | ')[0] ?? '').matchAll(/`([\w.]+)`/g)].map((match) => match[1] as string));
+    expect(keys.length).toBeGreaterThan(15);
+    expect(keys.filter((key) => !isChartValue(key))).toEqual([]);
+  });
+
   it('names the S3 values the chart asks for', () => {
     for (const key of ['endpoint', 'region', 'forcePathStyle', 'metadataBucket', 'contentBucket', 'existingSecret', 'accessKeyIdKey', 'secretAccessKeyKey']) {
       expect(isChartValue(`s3.${key}`)).toBe(true);
