@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentKeys } from '@flow-like/core';
 import { createDatabase, type DatabaseHandle } from '@flow-like/db';
@@ -131,6 +132,10 @@ describe('http step', () => {
     expect(output.get.body).toEqual({ artifact: 'raw/data.bin', bytes: 8 * 1024 * 1024 });
     const keys = await listKeys(executor.s3, env.s3.contentBucket, contentKeys.prefix(target.executionId, 1) + 'artifacts/');
     expect(keys).toEqual([`${contentKeys.prefix(target.executionId, 1)}artifacts/raw/data.bin`]);
+    const stored = await executor.s3.send(new GetObjectCommand({ Bucket: env.s3.contentBucket, Key: keys[0]! }));
+    const bytes = Buffer.from(await stored.Body!.transformToByteArray());
+    expect(bytes.length).toBe(8 * 1024 * 1024);
+    expect([bytes[0], bytes[32 * 1024], bytes.at(-1)]).toEqual([0, 1, 255]);
   });
 });
 

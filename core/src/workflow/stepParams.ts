@@ -25,7 +25,8 @@ export const httpParams = z.strictObject({
   /** a string is sent as text; anything else as JSON */
   body: z.unknown().optional(),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
-  maxResponseBytes: z.number().int().min(1).max(64 * MiB).default(MiB),
+  /** read into memory up to 64 MiB; streamed into an artifact with `saveAs`, up to 5 GiB */
+  maxResponseBytes: z.number().int().min(1).max(5 * 1024 * MiB).default(MiB),
   /** extra tries on a 5xx answer or a network error */
   retries: z.number().int().min(0).max(10).default(2),
   retryBackoffMs: z.number().int().min(0).max(60_000).default(500),
@@ -33,6 +34,10 @@ export const httpParams = z.strictObject({
   failOnStatus: z.boolean().default(true),
   /** stream the response body into this artifact instead of returning it */
   saveAs: artifactKey.optional(),
+}).superRefine((params, context) => {
+  if (params.saveAs === undefined && params.maxResponseBytes > 64 * MiB) {
+    context.addIssue({ code: 'custom', path: ['maxResponseBytes'], message: 'at most 64 MiB unless the body is streamed into an artifact with saveAs' });
+  }
 });
 
 export const transformParams = z.strictObject({

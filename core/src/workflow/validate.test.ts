@@ -68,6 +68,12 @@ describe('parseWorkflowDocument', () => {
     ['a bad workflow output', withSteps([{ id: 'a', type: 'log', params: { message: 'x' } }], { output: ')' }), '/output', /invalid expression/],
     ['a parameter of the wrong type', withSteps([{ id: 'a', type: 'delay', params: { ms: 'soon' } }]), '/steps/0/params/ms', /expected number/],
     ['an unknown parameter', withSteps([{ id: 'a', type: 'delay', params: { ms: 5, jitter: 1 } }]), '/steps/0/params', /jitter/],
+    [
+      'an http size cap past 64 MiB without saveAs',
+      withSteps([{ id: 'a', type: 'http', params: { url: 'https://example.com/big', maxResponseBytes: 100 * 1024 * 1024 } }]),
+      '/steps/0/params/maxResponseBytes',
+      /saveAs/,
+    ],
     ['a non-http url', withSteps([{ id: 'a', type: 'http', params: { url: 'file:///etc/passwd' } }]), '/steps/0/params/url', /http/],
     ['an artifact key escaping its prefix', withSteps([{ id: 'a', type: 'artifact.get', params: { key: 'x/../../other' } }]), '/steps/0/params/key', /\.\./],
     [

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Settings } from '@flow-like/core';
@@ -30,12 +30,19 @@ export async function putObject(client: S3Client, bucket: string, key: string, b
 /** Stream a body of unknown length into an object in parts, holding at most a few parts in memory. */
 export async function uploadStream(client: S3Client, bucket: string, key: string, body: Readable, contentType: string, signal: AbortSignal): Promise<number> {
   let bytes = 0;
-  body.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-  });
+  // counted on the way through: a 'data' listener on the body itself would race the uploader for the chunks
+  const counted = body.pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        callback(null, chunk);
+      },
+    }),
+  );
+  body.once('error', (error) => counted.destroy(error));
   const upload = new Upload({
     client,
-    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+    params: { Bucket: bucket, Key: key, Body: counted, ContentType: contentType },
     queueSize: 2,
     partSize: 5 * 1024 * 1024,
     leavePartsOnError: false,
