@@ -50,8 +50,3 @@ function sourceOf(objects: K8sObject[], container: Container, variable: NonNulla
   }
   throw new Error(`container ${container.name}: ${variable.name} has a valueFrom this check does not know`);
 }
-
-/** The plain (non-secret) value of a variable, or undefined when it comes from a Secret or a field. */
-export function plainValue(entry: EnvEntry): string | undefined {
-  return entry.source.kind === 'value' || entry.source.kind === 'configMap' ? entry.source.value : undefined;
-}
