@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentKeys } from '@flow-like/core';
 import { createDatabase, type DatabaseHandle } from '@flow-like/db';
 import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
-import { executionOf, inProcessExecutor, listKeys, prepareAttempt, readEvents, readText } from './attemptFixture.js';
+import { executionOf, inProcessExecutor, listKeys, prepareAttempt, readEvents, readText, stepRunsOf } from './attemptFixture.js';
 import { json, startHttpTestServer } from './httpTestServer.js';
 
 let env: TestEnv;
@@ -187,6 +187,35 @@ describe('transform, code, branch, map, delay, log, fail', () => {
     const { execution } = await run([{ id: 'stop', type: 'fail', params: { message: 'order {{ input.id }} rejected', reason: 'rejected' } }], { id: 9 });
     expect(execution.status).toBe('failed');
     expect(execution.error).toEqual({ step: 'stop', type: 'fail', reason: 'rejected', message: 'order 9 rejected' });
+  });
+});
+
+describe('the graph on real stores', () => {
+  it('runs independent steps in parallel, never more than the document’s cap', async () => {
+    const steps = Array.from({ length: 6 }, (_, i) => ({ id: `wait${i}`, type: 'delay', params: { ms: 150 } }));
+    const { outcome, target } = await run(steps, {}, { concurrency: 2 });
+    expect(outcome).toBe('succeeded');
+    let running = 0;
+    let most = 0;
+    for (const event of await readEvents(executor.s3, env.s3.contentBucket, target)) {
+      if (event.type === 'step.started') most = Math.max(most, ++running);
+      if (event.type === 'step.succeeded') running -= 1;
+    }
+    expect(most).toBe(2);
+  });
+
+  it('applies a step’s retry policy with backoff and records the tries', async () => {
+    flakyFailures = 2;
+    const { outcome, target } = await run([
+      { id: 'call', type: 'http', params: { url: `${server.url}/flaky`, retries: 0 }, retry: { attempts: 3, backoff: { initialMs: 20, factor: 3 } } },
+    ]);
+    expect(outcome).toBe('succeeded');
+    const events = await readEvents(executor.s3, env.s3.contentBucket, target);
+    expect(events.filter((e) => e.type === 'step.retried')).toMatchObject([
+      { step: 'call', try: 1, delayMs: 20, reason: 'http_status' },
+      { step: 'call', try: 2, delayMs: 60, reason: 'http_status' },
+    ]);
+    expect(await stepRunsOf(database.db, target)).toMatchObject([{ stepId: 'call', status: 'succeeded', tries: 3 }]);
   });
 });
 
