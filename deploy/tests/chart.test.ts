@@ -237,6 +237,16 @@ describe('chart options', () => {
     });
   });
 
+  it.each([
+    [{}, 'ghcr.io/tm9657/flow-like-k8s:0.1.0'],
+    [{ 'image.digest': `sha256:${'a'.repeat(64)}` }, `ghcr.io/tm9657/flow-like-k8s@sha256:${'a'.repeat(64)}`],
+    [{ 'executor.image.tag': '0.1.0-slim' }, 'ghcr.io/tm9657/flow-like-k8s:0.1.0-slim'],
+    [{ 'executor.image.repository': 'registry.example.com/executor', 'executor.image.tag': '2.0.0' }, 'registry.example.com/executor:2.0.0'],
+  ])('gives executors the image %o', (set, image) => {
+    const objects = parseManifests(expectRendered(helmTemplate({ ...scenarioValues('auto'), set })));
+    expect(configData(objects, 'flow-like-dispatcher').EXECUTOR_IMAGE).toBe(image);
+  });
+
   it('publishes the API through an ingress with TLS from a cert-manager issuer', () => {
     const ingress = findObject(renderScenario('ingress-tls'), 'Ingress', 'flow-like-api');
     expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
