@@ -85,6 +85,12 @@ describe('chart values that must fail', () => {
     expect(result.stderr).toContain('executor.maxRunTimeoutSeconds (3600) must not be below executor.runTimeoutSeconds (7200)');
   });
 
+  it('refuses executor network policies that would cut executors off an external database', () => {
+    const result = helmTemplate({ ...scenarioValues('external'), set: { 'networkPolicy.executor.databaseCidrs': 'null' } });
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toContain('networkPolicy.executor.databaseCidrs is required with an external database');
+  });
+
   it('refuses unknown top-level values, so a typo is not silently ignored', () => {
     const result = helmTemplate({ set: { ...s3, 'executors.runtimeClassName': 'kata' } });
     expect(result.ok).toBe(false);

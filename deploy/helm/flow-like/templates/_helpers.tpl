@@ -106,6 +106,9 @@ fixes them in one pass instead of one per attempt.
 {{- if $missing }}
 {{- fail (printf "S3 storage is required: set %s (see deploy/README.md, \"S3 settings\")" (join ", " $missing)) }}
 {{- end }}
+{{- if and .Values.networkPolicy.enabled .Values.database.existingSecret (not .Values.networkPolicy.executor.databaseCidrs) }}
+{{- fail "networkPolicy.executor.databaseCidrs is required with an external database: without it the NetworkPolicy keeps executors from reaching PostgreSQL" }}
+{{- end }}
 {{- if lt (int .Values.executor.maxRunTimeoutSeconds) (int .Values.executor.runTimeoutSeconds) }}
 {{- fail (printf "executor.maxRunTimeoutSeconds (%v) must not be below executor.runTimeoutSeconds (%v)" .Values.executor.maxRunTimeoutSeconds .Values.executor.runTimeoutSeconds) }}
 {{- end }}
