@@ -9,8 +9,8 @@ export const executorEnvSchema = z.object({
   EXECUTION_ATTEMPT: z.coerce.number().int().positive(),
   /**
    * When the launcher stops the run for its deadline (ISO time). Without it the
-   * deadline is the execution's timeout counted from this process's start,
-   * which is when the launcher's own clock started too.
+   * deadline is the execution's timeout counted from the attempt's move to
+   * dispatching, which is when the launcher's own clock started too.
    */
   EXECUTION_DEADLINE: z.iso.datetime({ offset: true }).optional(),
   /** a SIGTERM this close to the deadline is the deadline's, so the run ends `timed_out`, not `cancelled` */

@@ -1,10 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import { contentKeys, LostRace, parseWorkflowDocument, toError, type ExecutionStatus } from '@flow-like/core';
+import { contentKeys, LostRace, parseWorkflowDocument, toError } from '@flow-like/core';
 import {
   claimExecution,
   getExecution,
   getWorkflowVersion,
+  listStatusHistory,
   recordHeartbeat,
   transitionExecution,
   type Database,
@@ -25,7 +26,7 @@ export interface ExecutorSettings {
   eventFlushMs: number;
   inlineOutputBytes: number;
   storeRetry: RetryPolicy;
-  /** when the launcher stops the run for its deadline; default: the execution's timeout from `startedAt` */
+  /** when the launcher stops the run for its deadline; default: the execution's timeout from its launch */
   deadlineAt?: number | undefined;
   deadlineSlackMs: number;
   /** after a stop, the final writes get at most this long */
@@ -40,7 +41,7 @@ export interface ExecuteDeps {
   /** aborted on SIGTERM */
   terminate: AbortSignal;
   settings: ExecutorSettings;
-  /** when this process started: the launcher's deadline clock started about then */
+  /** when this process started: the launch time when Postgres does not say when the attempt was dispatched */
   startedAt: number;
   fetch?: typeof fetch;
 }
@@ -53,7 +54,7 @@ export interface AttemptTarget {
 /** What happened to this attempt, from the executor's point of view. */
 export type AttemptOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'not_claimed' | 'superseded';
 
-type Terminal = { status: 'succeeded'; resultKey: string } | { status: Exclude<ExecutionStatus, 'succeeded'> & AttemptOutcome; error: ExecutionError };
+type Terminal = { status: 'succeeded'; resultKey: string } | { status: 'failed' | 'cancelled' | 'timed_out'; error: ExecutionError };
 
 /** Connection trouble is worth retrying; a lost race is an answer. */
 const isAnswer = (error: Error) => error instanceof LostRace;
@@ -82,18 +83,28 @@ export async function executeAttempt(deps: ExecuteDeps, target: AttemptTarget): 
     return record(deps, target, { status: 'failed', error: { reason: 'WorkflowMissing', message: 'the workflow version of this execution no longer exists' } }, settings.storeRetry);
   }
   const stop = new AttemptStop();
-  const terminal = await runAttempt(deps, target, execution, version.document, stop);
+  const launchedAt = await withRetry(() => dispatchedAt(db, target), settings.storeRetry);
+  const deadlineAt = settings.deadlineAt ?? (launchedAt ?? deps.startedAt) + execution.timeoutSeconds * 1_000;
+  const terminal = await runAttempt(deps, target, execution, version.document, stop, deadlineAt);
   if (stop.cause?.kind === 'superseded') {
     logger.warn({ reason: stop.cause.message }, 'attempt superseded; recording nothing');
     return 'superseded';
   }
-  const retry = stop.cause ? { ...settings.storeRetry, forMs: Math.min(settings.storeRetry.forMs, settings.shutdownGraceMs / 2) } : settings.storeRetry;
-  return record(deps, target, terminal, retry);
+  return record(deps, target, terminal, stop.cause ? shutdownRetry(settings) : settings.storeRetry);
 }
 
-async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: Execution, rawDocument: unknown, stop: AttemptStop): Promise<Terminal> {
+/**
+ * The launcher starts its deadline clock (the Job's activeDeadlineSeconds, the
+ * process launcher's timer) right after it moves the attempt to dispatching.
+ */
+async function dispatchedAt(db: Database, target: AttemptTarget): Promise<number | undefined> {
+  const history = await listStatusHistory(db, target.executionId);
+  const dispatched = history.filter((change) => change.to === 'dispatching' && change.attempt === target.attempt).at(-1);
+  return dispatched?.at.getTime();
+}
+
+async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: Execution, rawDocument: unknown, stop: AttemptStop, deadlineAt: number): Promise<Terminal> {
   const { settings, logger } = deps;
-  const deadlineAt = settings.deadlineAt ?? deps.startedAt + execution.timeoutSeconds * 1_000;
   const onTerminate = () => stop.stop(causeOfTermination(Date.now(), deadlineAt, settings.deadlineSlackMs, execution.timeoutSeconds));
   deps.terminate.addEventListener('abort', onTerminate, { once: true });
   if (deps.terminate.aborted) onTerminate();
@@ -142,7 +153,7 @@ async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: E
   }
   if (stop.cause?.kind !== 'superseded') {
     events.emit({ type: 'execution.finished', status: terminal.status, ...('error' in terminal ? { error: terminal.error } : {}) });
-    await events.close().catch((error: unknown) => logger.error({ err: toError(error).message }, 'the last events could not be written'));
+    await events.close(stop.cause ? shutdownRetry(settings) : settings.storeRetry).catch((error: unknown) => logger.error({ err: toError(error).message }, 'the last events could not be written'));
   }
   return terminal;
 }
@@ -158,6 +169,11 @@ async function storeResult(deps: ExecuteDeps, target: AttemptTarget, output: unk
     return { status: 'failed', error: { reason: 'ResultNotStored', message: `the workflow finished but its result could not be stored: ${toError(error).message}` } };
   }
   return { status: 'succeeded', resultKey };
+}
+
+/** After a stop the last writes share the grace period: each may take at most a third of it. */
+function shutdownRetry(settings: ExecutorSettings): RetryPolicy {
+  return { ...settings.storeRetry, forMs: Math.min(settings.storeRetry.forMs, settings.shutdownGraceMs / 3) };
 }
 
 function failureOf(error: unknown, stop: AttemptStop): Terminal {

@@ -67,11 +67,11 @@ export class EventChunks implements EventSink {
   }
 
   /** Stop the timer and store the rest, retrying through an outage for the policy's time. */
-  async close(): Promise<void> {
+  async close(retry: RetryPolicy = this.options.retry): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     await this.flushing?.catch(() => {});
-    await withRetry(() => this.flush(), this.options.retry);
+    await withRetry(() => this.flush(), retry);
   }
 
   private append(event: RunEvent): void {

@@ -68,7 +68,8 @@ async function requestOnce(run: StepRun<HttpParams>, lastTry: boolean): Promise<
     }
     if (p.saveAs && response.ok && response.body) {
       const stream = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>).pipe(sizeCap(p.maxResponseBytes));
-      const stored = await run.context.artifacts!.put(p.saveAs, stream, answer.headers['content-type'] ?? 'application/octet-stream', controller.signal);
+      if (!run.context.artifacts) throw new StepError('unavailable', 'no artifact store is configured for this run', false);
+      const stored = await run.context.artifacts.put(p.saveAs, stream, answer.headers['content-type'] ?? 'application/octet-stream', controller.signal);
       return { ...answer, body: { artifact: p.saveAs, bytes: stored.bytes ?? null } };
     }
     const text = await readCapped(response, p.maxResponseBytes, controller.signal);
