@@ -3,6 +3,8 @@ import { EXECUTION_STATUSES, PRIORITY_DEFAULT, PRIORITY_MAX, PRIORITY_MIN } from
 import { API_KEY_SCOPES } from '@flow-like/db';
 
 const uuid = () => z.string().uuid();
+/** version numbers are PostgreSQL integers */
+const versionNumber = () => z.number().int().positive().max(2_147_483_647);
 
 export const idParam = z.object({
   id: uuid().openapi({ param: { name: 'id', in: 'path' }, example: '0192f0c4-6a8e-7c2a-9f51-1b2c3d4e5f60' }),
@@ -90,7 +92,7 @@ export const workflowDetailView = workflowView.extend({ document: z.unknown() })
 export const workflowVersionView = z.object({ version: z.number(), checksum: z.string(), createdAt: z.string() }).openapi('WorkflowVersion');
 
 export const versionQuery = z.object({
-  version: z.coerce.number().int().positive().optional().openapi({ param: { name: 'version', in: 'query' }, description: 'latest when absent' }),
+  version: z.coerce.number().int().positive().max(2_147_483_647).optional().openapi({ param: { name: 'version', in: 'query' }, description: 'latest when absent' }),
 });
 
 export const pageQuery = z.object({
@@ -109,7 +111,7 @@ const executionOptions = {
 export const submitExecutionBody = z
   .strictObject({
     input: z.unknown().openapi({ description: 'workflow input, validated against the workflow input schema' }),
-    version: z.number().int().positive().optional().openapi({ description: 'workflow version; latest when absent' }),
+    version: versionNumber().optional().openapi({ description: 'workflow version; latest when absent' }),
     ...executionOptions,
   })
   .openapi('SubmitExecution');
@@ -120,7 +122,7 @@ export type BatchItem = z.infer<typeof batchItem>;
 
 export const batchSubmitBody = z
   .strictObject({
-    version: z.number().int().positive().optional(),
+    version: versionNumber().optional(),
     items: z.array(batchItem).min(1).max(1_000),
   })
   .openapi('BatchSubmitExecutions');

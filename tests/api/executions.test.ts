@@ -101,6 +101,9 @@ describe('execution routes', () => {
     expectProblem(await api.call(url, { token: key, body: '', headers: { 'content-type': 'application/json' } }), 400);
     expectProblem(await api.call(url, { token: key, body: '{"input":{}}', headers: { 'content-type': 'text/plain' } }), 415);
     expectProblem(await api.call(url, { method: 'PUT', token: key, body: {} }), 404);
+    expectProblem(await api.call(url, { token: key, body: { input: { name: 'a' }, version: 99_999_999_999 } }), 422, /version/);
+    expectProblem(await api.call(url, { token: key, body: { input: { name: 'a' }, runAt: '0000-01-01T00:00:00Z' } }), 422);
+    expectProblem(await api.call(url, { token: key, body: '{"input":{"name":"\\ud800"}}' }), 422);
     expectProblem(await api.call(`/v1/projects/${projectId}/keys`, { token: key, body: { name: 'nul\u0000name', scopes: ['read'] } }), 422);
     expect(await rowsOf(projectId)).toBe(before);
   });
