@@ -147,8 +147,9 @@ describe('transform, code, branch, map, delay, log, fail', () => {
   });
 
   it('code runs in the sandbox and cannot reach the process', async () => {
-    const ok = await run([{ id: 'c', type: 'code', params: { source: 'return input.values.map((v) => v * 2)' } }], { values: [1, 2] });
+    const ok = await run([{ id: 'c', type: 'code', params: { source: 'console.log("doubling", input.values.length); return input.values.map((v) => v * 2)' } }], { values: [1, 2] });
     expect(ok.output).toEqual({ c: [2, 4] });
+    expect(await readEvents(executor.s3, env.s3.contentBucket, ok.target)).toContainEqual(expect.objectContaining({ type: 'log', step: 'c', level: 'info', message: 'doubling 2' }));
     const refused = await run([{ id: 'c', type: 'code', params: { source: 'return process.env' } }]);
     expect(refused.execution.error).toMatchObject({ step: 'c', type: 'code', reason: 'code', message: expect.stringMatching(/ReferenceError/) });
     const looping = await run([{ id: 'c', type: 'code', params: { source: 'for (;;) {}', timeoutMs: 100 } }]);

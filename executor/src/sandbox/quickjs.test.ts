@@ -60,6 +60,22 @@ describe('QuickJS sandbox', () => {
     await expect(runInSandbox('while (true) {}', {}, { ...limits, timeoutMs: 10_000 }, abort.signal)).rejects.toMatchObject({ reason: 'cancelled' });
   });
 
+  it('reads back what the code logged, also when it fails', async () => {
+    const lines: unknown[] = [];
+    const source = 'console.log("rows", input.rows.length); console.warn({ empty: 1 }); throw new Error("no good")';
+    await expect(runInSandbox(source, { input: { rows: [1, 2] } }, limits, new AbortController().signal, (line) => lines.push(line))).rejects.toMatchObject({
+      reason: 'code',
+    });
+    expect(lines).toEqual([
+      { level: 'info', message: 'rows 2' },
+      { level: 'warn', message: '{"empty":1}' },
+    ]);
+  });
+
+  it('refuses a result that is not JSON data', async () => {
+    await expect(run('return () => 1')).rejects.toMatchObject({ reason: 'code', message: expect.stringMatching(/JSON data/) });
+  });
+
   it('keeps runs apart: a global set by one run is absent in the next', async () => {
     await run('globalThis.leak = 1; return null');
     expect(await run('return typeof leak')).toBe('undefined');

@@ -47,7 +47,13 @@ function boundedMemory(memoryBytes: number): WasmMemory {
  * `source` is the body of a function of the scope's names; its return value,
  * turned into JSON, is the result.
  */
-export async function runInSandbox(source: string, scope: Record<string, unknown>, limits: SandboxLimits, signal: AbortSignal): Promise<unknown> {
+export async function runInSandbox(
+  source: string,
+  scope: Record<string, unknown>,
+  limits: SandboxLimits,
+  signal: AbortSignal,
+  onLog: (line: SandboxLogLine) => void = () => {},
+): Promise<unknown> {
   if (signal.aborted) throw cancelled();
   const quickjs = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: boundedMemory(limits.memoryBytes) }));
   const runtime = quickjs.newRuntime();
@@ -63,11 +69,15 @@ export async function runInSandbox(source: string, scope: Record<string, unknown
   const context = runtime.newContext();
   let failed = false;
   try {
+    evaluateOrThrow(context, CONSOLE_PRELUDE);
     return evaluateProgram(context, source, scope);
   } catch (error) {
     failed = true;
     throw sandboxError(error, interrupted, limits);
   } finally {
+    runtime.removeInterruptHandler();
+    // what the code logged is worth most when it failed, so it is read back either way
+    if (interrupted === undefined) takeLogs(context).forEach(onLog);
     try {
       context.dispose();
       runtime.dispose();
@@ -90,19 +100,64 @@ function evaluateProgram(context: QuickJSContext, source: string, scope: Record<
     '  delete globalThis.__scope;',
     `  const __result = (function (${names.join(', ')}) {\n${source}\n})(${names.map((n) => `__values[${JSON.stringify(n)}]`).join(', ')});`,
     '  if (__result instanceof Promise) throw new TypeError("code must return a value; promises and async code are not supported");',
-    '  return JSON.stringify(__result === undefined ? null : __result);',
+    '  const __json = JSON.stringify(__result === undefined ? null : __result);',
+    '  if (__json === undefined) throw new TypeError("code must return JSON data, not " + typeof __result);',
+    '  return __json;',
     '})()',
   ].join('\n');
-  const result = context.evalCode(program, 'step.js');
+  return JSON.parse(evaluateOrThrow(context, program)) as unknown;
+}
+
+/** Evaluate code whose value is a string, or throw the guest's error. */
+function evaluateOrThrow(context: QuickJSContext, code: string): string {
+  const result = context.evalCode(code, 'step.js');
   if (result.error) {
     const error = context.dump(result.error) as { name?: string; message?: string } | string;
     result.error.dispose();
     throw new GuestError(typeof error === 'string' ? error : `${error.name ?? 'Error'}: ${error.message ?? ''}`);
   }
-  const text = context.getString(result.value);
+  const text = context.typeof(result.value) === 'string' ? context.getString(result.value) : '';
   result.value.dispose();
-  return JSON.parse(text) as unknown;
+  return text;
 }
+
+function takeLogs(context: QuickJSContext): SandboxLogLine[] {
+  try {
+    return JSON.parse(evaluateOrThrow(context, 'globalThis.__logs()')) as SandboxLogLine[];
+  } catch {
+    // a heap that ran out of memory may not even build the list; the step's error says why
+    return [];
+  }
+}
+
+export interface SandboxLogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+const MAX_LOG_LINES = 200;
+const MAX_LOG_LINE_CHARS = 10_000;
+
+/** `console` for the guest: lines are kept inside the guest (bounded) and read back once the code has ended. */
+const CONSOLE_PRELUDE = `"use strict";
+(() => {
+  const lines = [];
+  const text = (value) => {
+    if (typeof value === "string") return value;
+    try {
+      const json = JSON.stringify(value);
+      return json === undefined ? String(value) : json;
+    } catch {
+      return String(value);
+    }
+  };
+  const say = (level) => (...values) => {
+    if (lines.length < ${MAX_LOG_LINES}) lines.push({ level, message: values.map(text).join(" ").slice(0, ${MAX_LOG_LINE_CHARS}) });
+  };
+  globalThis.console = { log: say("info"), info: say("info"), debug: say("debug"), warn: say("warn"), error: say("error") };
+  Object.defineProperty(globalThis, "__logs", { value: () => JSON.stringify(lines) });
+  return "";
+})()`;
 
 /** An error the guest code raised, as opposed to one of the host (WebAssembly trap, host stack). */
 class GuestError extends Error {}
