@@ -35,8 +35,8 @@ async function statusEvents(sources: EventSources, executionId: string, cursor: 
   });
 }
 
-/** Lines of the NDJSON chunks stored after the cursor, attempt by attempt. */
-async function runEvents(sources: EventSources, executionId: string, lastAttempt: number, cursor: EventCursor): Promise<OutgoingEvent[]> {
+/** Lines of the NDJSON chunks stored after the cursor, attempt by attempt up to `lastAttempt`. */
+export async function readRunEventsAfter(sources: EventSources, executionId: string, lastAttempt: number, cursor: EventCursor): Promise<OutgoingEvent[]> {
   const out: OutgoingEvent[] = [];
   for (let attempt = Math.max(1, cursor.attempt); attempt <= lastAttempt; attempt++) {
     const prefix = `${contentKeys.prefix(executionId, attempt)}events/`;
@@ -72,9 +72,9 @@ export async function readEventsAfter(
   sources: EventSources,
   executionId: string,
   cursor: EventCursor,
-): Promise<{ events: OutgoingEvent[]; finished: boolean }> {
+): Promise<{ events: OutgoingEvent[]; finished: boolean; attempt: number }> {
   const execution = await getExecution(sources.db, executionId);
-  if (!execution) return { events: [], finished: true };
-  const events = [...(await statusEvents(sources, executionId, cursor)), ...(await runEvents(sources, executionId, execution.attempt, cursor))];
-  return { events, finished: isTerminal(execution.status) };
+  if (!execution) return { events: [], finished: true, attempt: 0 };
+  const events = [...(await statusEvents(sources, executionId, cursor)), ...(await readRunEventsAfter(sources, executionId, execution.attempt, cursor))];
+  return { events, finished: isTerminal(execution.status), attempt: execution.attempt };
 }

@@ -6,11 +6,12 @@ import { requireProject, type AuthVariables } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { classifyDependencyError } from '../dependencyErrors.js';
 import { parseEventId } from '../eventCursor.js';
-import { readEventsAfter } from '../executionEvents.js';
+import { readEventsAfter, readRunEventsAfter } from '../executionEvents.js';
 import { COMMON_ERRORS, problemResponses } from '../openapiResponses.js';
 import { idParam } from '../schemas.js';
 
 const KEEPALIVE_MS = 15_000;
+const FULL_READ_MS = 15_000;
 
 const eventsRoute = createRoute({
   method: 'get',
@@ -30,9 +31,13 @@ const eventsRoute = createRoute({
   },
 });
 
-/** Resolves on a wake-up, after `ms`, or on abort; a wake-up that came while nobody waited is kept. */
+/**
+ * Resolves with 'notice' on a wake-up or abort and 'timer' after `ms`. A
+ * wake-up that came while nobody waited is kept; it starts out pending, so
+ * the first wait after subscribing reads everything once more.
+ */
 function waker(signal: AbortSignal) {
-  let pending = false;
+  let pending = true;
   let release: (() => void) | undefined;
   const wake = () => {
     pending = true;
@@ -40,19 +45,19 @@ function waker(signal: AbortSignal) {
   };
   signal.addEventListener('abort', wake, { once: true });
   const next = (ms: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<'notice' | 'timer'>((resolve) => {
       if (pending || signal.aborted) {
         pending = false;
-        return resolve();
+        return resolve('notice');
       }
-      const timer = setTimeout(done, ms);
-      function done() {
+      const timer = setTimeout(() => done('timer'), ms);
+      function done(why: 'notice' | 'timer') {
         clearTimeout(timer);
         release = undefined;
         pending = false;
-        resolve();
+        resolve(why);
       }
-      release = done;
+      release = () => done('notice');
     });
   return { wake, next };
 }
@@ -77,6 +82,7 @@ export function eventRoutes(deps: ApiDeps) {
       try {
         let batch = first;
         let quietSince = Date.now();
+        let fullReadAt = Date.now();
         while (!stop.aborted && !stream.aborted) {
           for (const event of batch.events) await stream.writeSSE(event);
           if (batch.events.length > 0) quietSince = Date.now();
@@ -88,10 +94,16 @@ export function eventRoutes(deps: ApiDeps) {
             await stream.write(': keepalive\n\n');
             quietSince = Date.now();
           }
-          // status changes wake us at once; run events are only in S3, so look again after a while
-          await next(deps.limits.eventsPollIntervalMs);
+          // status changes wake us at once; run events are only in S3, so look there again after a while
+          const why = await next(deps.limits.eventsPollIntervalMs);
           if (stop.aborted || stream.aborted) return;
-          batch = await readEventsAfter(deps, id, cursor);
+          // the database is read on a notification, and now and then in case one was lost
+          if (why === 'notice' || Date.now() - fullReadAt >= FULL_READ_MS) {
+            fullReadAt = Date.now();
+            batch = await readEventsAfter(deps, id, cursor);
+          } else {
+            batch = { events: await readRunEventsAfter(deps, id, batch.attempt, cursor), finished: false, attempt: batch.attempt };
+          }
         }
       } catch (error) {
         // the client reconnects with Last-Event-ID; say why without internals
