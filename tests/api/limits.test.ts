@@ -142,7 +142,9 @@ describe('limits, stats, metrics and logs', () => {
     await api.call('/v1/projects', { token: ADMIN_TOKEN });
     await api.call('/v1/workflows', { token: 'flk_deadbeef_not-a-real-key-but-secret' });
     const lines = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.find((l) => l.requestId === 'trace-me-123' && l.path === '/v1/workflows')).toMatchObject({ status: 200, method: 'GET' });
+    const projectIdOfKey = (await api.call('/v1/projects', { token: ADMIN_TOKEN })).body.items.find((p: { name: string }) => p.name === 'logged').id;
+    expect(lines.find((l) => l.requestId === 'trace-me-123' && l.path === '/v1/workflows')).toMatchObject({ status: 200, method: 'GET', projectId: projectIdOfKey, keyId: expect.any(String) });
+    expect(lines.find((l) => l.path === '/v1/projects' && l.msg === 'request')).toMatchObject({ operator: true });
     expect(lines.filter((l) => l.msg === 'request').every((l) => typeof l.requestId === 'string')).toBe(true);
     const all = logs.join('\n');
     expect(all).not.toContain(key);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createDatabase, hashApiKey, schema, type DatabaseHandle } from '@flow-like/db';
 import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { waitFor } from '@flow-like/testing/waitFor';
 import { ADMIN_TOKEN, createProject, expectProblem, startApi, UNKNOWN_ID, type RunningApi } from './apiHarness.js';
 
 describe('projects and API keys', () => {
@@ -39,6 +40,10 @@ describe('projects and API keys', () => {
     expect(listed.text).not.toContain(key);
     expect(listed.body.items[0]).not.toHaveProperty('key');
     expect(listed.body.items[0]).not.toHaveProperty('hash');
+    // "last used" is recorded off the request path
+    await waitFor(async () => (await api.call(`/v1/projects/${created.body.id}/keys`, { token: ADMIN_TOKEN })).body.items[0].lastUsedAt, {
+      message: 'the key to be marked as used',
+    });
   });
 
   it('refuses requests without a key, with an unknown key and with a malformed header', async () => {
