@@ -45,6 +45,8 @@ async function launchWith(sim: KubeSimulator, objects: K8sObject[]): Promise<Lau
   const env = { ...dispatcherConfig(objects), KUBECONFIG: sim.kubeconfigPath };
   const launcher = launcherFromEnv(env, pino({ level: 'silent' }));
   try {
+    // A pod that cannot be scheduled keeps the run going until it is cancelled.
+    sim.faults.setUnschedulable(true);
     const executionId = randomUUID();
     const run = await launcher.launch({
       executionId,
@@ -56,10 +58,9 @@ async function launchWith(sim: KubeSimulator, objects: K8sObject[]): Promise<Lau
     });
     const job = sim.jobs(namespace).find((candidate) => candidate.metadata?.name === run.runner);
     if (!job) throw new Error(`the simulator has no Job ${run.runner}`);
-    // No executor can start here (no image, no tini): the run ends as a failed pod.
+    await run.cancel();
     const outcome = await run.done;
     await launcher.attach(executionId, 1);
-    await run.cancel();
     return { objects, job: job as unknown as K8sObject, outcome, requests: sim.requests().slice(before) };
   } finally {
     await launcher.close();
@@ -156,8 +157,8 @@ describe.each(scenarios)('executor Jobs the dispatcher creates with ci/%s-values
     expect(executorContainer(launched.job).resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } });
   });
 
-  it('end as a failed run here, where no executor image exists', () => {
-    expect(launched.outcome.kind).toBe('failed');
+  it('are deleted when their run is cancelled', () => {
+    expect(launched.outcome).toMatchObject({ kind: 'failed', reason: 'Cancelled' });
   });
 });
 
