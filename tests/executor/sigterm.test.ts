@@ -76,10 +76,12 @@ describe('the executor process stopping mid-run', () => {
   });
 
   it('stops itself at the execution’s timeout and records timed_out', async () => {
-    const target = await prepareAttempt(database.db, longWorkflow, {}, { timeoutSeconds: 3 });
+    // the clock starts at dispatch, as the launcher's does: leave room for a slow process start on a busy machine
+    const target = await prepareAttempt(database.db, longWorkflow, {}, { timeoutSeconds: 12 });
     const executor = spawnExecutor(env, target);
+    await waitUntilWaiting(target);
     expect(await executor.exited, executor.output()).toEqual({ code: 0, signal: null });
     await expectStoppedAs(target, 'timed_out');
-    expect((await executionOf(database.db, target)).error).toMatchObject({ message: 'the run exceeded its timeout of 3s' });
+    expect((await executionOf(database.db, target)).error).toMatchObject({ message: 'the run exceeded its timeout of 12s' });
   });
 });
