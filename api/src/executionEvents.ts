@@ -35,8 +35,7 @@ async function statusEvents(sources: EventSources, executionId: string, cursor: 
   });
 }
 
-/** Lines of the NDJSON chunks stored after the cursor, attempt by attempt up to `lastAttempt`. */
-export async function readRunEventsAfter(sources: EventSources, executionId: string, lastAttempt: number, cursor: EventCursor): Promise<OutgoingEvent[]> {
+async function runEvents(sources: EventSources, executionId: string, lastAttempt: number, cursor: EventCursor): Promise<OutgoingEvent[]> {
   const out: OutgoingEvent[] = [];
   for (let attempt = Math.max(1, cursor.attempt); attempt <= lastAttempt; attempt++) {
     const prefix = `${contentKeys.prefix(executionId, attempt)}events/`;
@@ -64,8 +63,8 @@ export async function readRunEventsAfter(sources: EventSources, executionId: str
 }
 
 /**
- * Everything stored after the cursor, and whether the stream is complete: the
- * status is read before the chunks, so once it is terminal every chunk the
+ * Everything stored after the cursor, and whether the stream is complete; the
+ * cursor then stands after the last event returned. The status is read before the chunks, so once it is terminal every chunk the
  * executor wrote before finishing has been delivered too.
  */
 export async function readEventsAfter(
@@ -75,6 +74,17 @@ export async function readEventsAfter(
 ): Promise<{ events: OutgoingEvent[]; finished: boolean; attempt: number }> {
   const execution = await getExecution(sources.db, executionId);
   if (!execution) return { events: [], finished: true, attempt: 0 };
-  const events = [...(await statusEvents(sources, executionId, cursor)), ...(await readRunEventsAfter(sources, executionId, execution.attempt, cursor))];
+  const working = { ...cursor };
+  const events = [...(await statusEvents(sources, executionId, working)), ...(await runEvents(sources, executionId, execution.attempt, working))];
+  // the cursor moves only once everything was read: a failed read gives nothing, and loses nothing
+  Object.assign(cursor, working);
   return { events, finished: isTerminal(execution.status), attempt: execution.attempt };
+}
+
+/** Only the run events stored after the cursor, attempt by attempt up to `lastAttempt`; the cursor moves as readEventsAfter's does. */
+export async function readRunEventsAfter(sources: EventSources, executionId: string, lastAttempt: number, cursor: EventCursor): Promise<OutgoingEvent[]> {
+  const working = { ...cursor };
+  const events = await runEvents(sources, executionId, lastAttempt, working);
+  Object.assign(cursor, working);
+  return events;
 }

@@ -4,6 +4,7 @@ import { createDatabase, schema, type DatabaseHandle } from '@flow-like/db';
 import { createPrivateServices, type PrivateServices } from '@flow-like/testing/testEnv';
 import { waitFor } from '@flow-like/testing/waitFor';
 import { createProject, expectProblem, greeting, registerWorkflow, startApi, type Answer, type RunningApi } from './apiHarness.js';
+import { openEvents } from './sseClient.js';
 
 /**
  * A dependency that is away gives a 503 problem with Retry-After (never a
@@ -71,6 +72,21 @@ describe('answers while a dependency is down', () => {
       message: 'reads answered again after PostgreSQL came back',
     });
     expect(await executions()).toBe(1);
+  });
+
+  it('an open event stream keeps following across a PostgreSQL restart', async () => {
+    const id: string = (await api.call(`/v1/workflows/${workflowId}/executions`, { token: key, body: { input: { name: 'follow' } } })).body.id;
+    const stream = await openEvents(`${api.url}/v1/executions/${id}/events`, { authorization: `Bearer ${key}` });
+    expect((await stream.next())?.event).toBe('status');
+    await services.postgres.restart();
+    // the restart drops the LISTEN connection; once it is back, a cancel must still reach the stream
+    await waitFor(async () => (await api.call(`/v1/executions/${id}/cancel`, { method: 'POST', token: key })).status === 200, {
+      timeoutMs: 20_000,
+      message: 'the cancel accepted after PostgreSQL came back',
+    });
+    const rest = await stream.collect((event) => event.event === 'end');
+    expect(rest.map((event) => event.event)).toEqual(['status', 'end']);
+    expect(JSON.parse(rest[0]!.data)).toMatchObject({ status: 'cancelled' });
   });
 
   it('S3 down: registering a workflow gets 503 and leaves no workflow behind', async () => {

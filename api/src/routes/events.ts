@@ -12,6 +12,7 @@ import { idParam } from '../schemas.js';
 
 const KEEPALIVE_MS = 15_000;
 const FULL_READ_MS = 15_000;
+const OUTAGE_TOLERANCE_MS = 30_000;
 
 const eventsRoute = createRoute({
   method: 'get',
@@ -83,6 +84,7 @@ export function eventRoutes(deps: ApiDeps) {
         let batch = first;
         let quietSince = Date.now();
         let fullReadAt = Date.now();
+        let failingSince: number | undefined;
         while (!stop.aborted && !stream.aborted) {
           for (const event of batch.events) await stream.writeSSE(event);
           if (batch.events.length > 0) quietSince = Date.now();
@@ -98,11 +100,19 @@ export function eventRoutes(deps: ApiDeps) {
           const why = await next(deps.limits.eventsPollIntervalMs);
           if (stop.aborted || stream.aborted) return;
           // the database is read on a notification, and now and then in case one was lost
-          if (why === 'notice' || Date.now() - fullReadAt >= FULL_READ_MS) {
-            fullReadAt = Date.now();
-            batch = await readEventsAfter(deps, id, cursor);
-          } else {
-            batch = { events: await readRunEventsAfter(deps, id, batch.attempt, cursor), finished: false, attempt: batch.attempt };
+          const full = why === 'notice' || failingSince !== undefined || Date.now() - fullReadAt >= FULL_READ_MS;
+          try {
+            batch = full
+              ? await readEventsAfter(deps, id, cursor)
+              : { events: await readRunEventsAfter(deps, id, batch.attempt, cursor), finished: false, attempt: batch.attempt };
+            if (full) fullReadAt = Date.now();
+            failingSince = undefined;
+          } catch (error) {
+            // a dependency blip (a restart, a failover) should not drop every open stream at once
+            if (!(classifyDependencyError(error) instanceof Unavailable)) throw error;
+            failingSince ??= Date.now();
+            if (Date.now() - failingSince >= OUTAGE_TOLERANCE_MS) throw error;
+            batch = { events: [], finished: false, attempt: batch.attempt };
           }
         }
       } catch (error) {
