@@ -26,7 +26,7 @@ const workflow = {
   name: 'through-an-outage',
   steps: [
     { id: 'hello', type: 'log', params: { message: 'starting' } },
-    { id: 'wait', type: 'delay', needs: ['hello'], params: { ms: 1_000 } },
+    { id: 'wait', type: 'delay', needs: ['hello'], params: { ms: 2_000 } },
     { id: 'sum', type: 'transform', needs: ['wait'], params: { expression: '$sum(input.values)' } },
   ],
   output: '{ "sum": steps.sum.output }',
