@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { PayloadTooLarge } from '@flow-like/core';
@@ -5,7 +6,9 @@ import type { ApiLimits } from './env.js';
 
 /** Batch submissions may carry up to a thousand inputs; every other body gets the smaller limit. */
 export function requestBodyLimit(limits: Pick<ApiLimits, 'maxBodyBytes' | 'maxBatchBodyBytes'>) {
-  const refuse = (max: number) => () => {
+  const refuse = (max: number) => (c: Context) => {
+    // the body is refused unread, and the server may drop the connection rather than drain it: keep-alive clients must not reuse it
+    c.header('connection', 'close');
     throw new PayloadTooLarge(`the request body is larger than ${max} bytes`);
   };
   const small = bodyLimit({ maxSize: limits.maxBodyBytes, onError: refuse(limits.maxBodyBytes) });
