@@ -40,6 +40,8 @@ export const dispatcherEnvSchema = z
     PROJECT_CONCURRENCY_DEFAULT: envPositiveInt.default(10),
     /** most executions one admission round takes */
     ADMISSION_BATCH: envPositiveInt.default(200),
+    /** launches (Job creates, process spawns) in progress at once per replica */
+    LAUNCH_CONCURRENCY: envPositiveInt.default(32),
     /** admission runs on every wake-up and at least this often */
     ADMISSION_INTERVAL_MS: envPositiveInt.default(1_000),
     HEARTBEAT_INTERVAL_MS: envPositiveInt.default(5_000),

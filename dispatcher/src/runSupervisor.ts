@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isTerminal, LostRace, toError } from '@flow-like/core';
 import { heartbeatAttempts, readAttemptStates, transitionExecution, type Database, type Execution } from '@flow-like/db';
 import type { LaunchedRun, Launcher, RunOutcome } from './launcher.js';
+import { concurrencyLimit } from './concurrencyLimit.js';
 import { repeatEvery, type Repeating } from './repeatEvery.js';
 import { lossOf, settleAttempt, type SettleDeps } from './settleAttempt.js';
 import type { LossReason } from './scheduling/retryDecision.js';
@@ -12,6 +13,8 @@ export interface RunSupervisorDeps extends SettleDeps {
   launcher: Launcher;
   logger: Logger;
   heartbeatIntervalMs: number;
+  /** launches in progress at once, so a large admission round cannot swamp the launcher or the database pool */
+  launchConcurrency: number;
   /** a run ended and its slot is free again */
   onSlotFreed(): void;
 }
@@ -40,6 +43,12 @@ export interface RunSupervisor {
 }
 
 const SETTLE_RETRY_MS = 1_000;
+
+/** The driver's reason, which query builders keep in `cause`, without the query text. */
+function describe(error: unknown): string {
+  const failure = toError(error);
+  return failure.cause instanceof Error ? failure.cause.message : failure.message;
+}
 /** statuses that mean the run of the held attempt must stop */
 const STOPPING: ReadonlySet<string> = new Set(['queued', 'cancelled', 'timed_out']);
 
@@ -50,6 +59,7 @@ const STOPPING: ReadonlySet<string> = new Set(['queued', 'cancelled', 'timed_out
  */
 export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
   const held = new Map<string, HeldAttempt>();
+  const limitLaunches = concurrencyLimit(deps.launchConcurrency);
   const carrying = new Set<Promise<void>>();
   let closing = false;
 
@@ -67,13 +77,13 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
         if (settled !== 'already_ended') deps.logger.info({ executionId: entry.id, attempt: entry.attempt, loss, settled }, 'attempt ended without an ending of its own');
         return;
       } catch (error) {
-        deps.logger.warn({ executionId: entry.id, err: toError(error).message }, 'recording an ending failed; retrying');
+        deps.logger.warn({ executionId: entry.id, err: describe(error) }, 'recording an ending failed; retrying');
         await delay(SETTLE_RETRY_MS);
       }
     }
   };
 
-  const start = async (entry: HeldAttempt, execution: Execution): Promise<LaunchedRun | undefined> => {
+  const start = async (entry: HeldAttempt, execution: Execution): Promise<LaunchedRun> => {
     const run = await deps.launcher.launch({
       executionId: execution.id,
       attempt: execution.attempt,
@@ -86,8 +96,9 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
     try {
       await transitionExecution(deps.db, { id: execution.id, attempt: execution.attempt, from: ['dispatching'], to: 'starting', reason: 'launched', set: { runner: run.runner } });
     } catch (error) {
-      // claimed already (running) or cancelled meanwhile: the watch below sees to both
-      if (!(error instanceof LostRace)) throw error;
+      // claimed already (running) or cancelled meanwhile: the watch sees to both. Any other
+      // failure only loses the runner column: the run exists and is watched all the same.
+      if (!(error instanceof LostRace)) deps.logger.warn({ executionId: execution.id, err: describe(error) }, 'recording the launch failed');
     }
     return run;
   };
@@ -95,7 +106,7 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
   const carry = async (entry: HeldAttempt, execution: Execution, mode: 'launch' | 'adopt') => {
     let outcome: RunOutcome;
     try {
-      const run = mode === 'launch' ? await start(entry, execution) : await deps.launcher.attach(execution.id, execution.attempt);
+      const run = await limitLaunches(() => (mode === 'launch' ? start(entry, execution) : deps.launcher.attach(execution.id, execution.attempt)));
       if (!run) {
         // never launch an attempt twice: a run that cannot be found is lost, and a retry is a new attempt
         await settle(entry, 'PodLost', 'the run of this attempt no longer exists');

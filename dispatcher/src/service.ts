@@ -29,7 +29,8 @@ export interface DispatcherOverrides {
 }
 
 export async function startDispatcherService(env: DispatcherEnv, logger: Logger, overrides: DispatcherOverrides = {}): Promise<DispatcherService> {
-  const database = createDatabase(env.DATABASE_URL, { maxConnections: 20, applicationName: 'flow-like-dispatcher' });
+  // background work only: waiting for a busy pool beats failing and retrying
+  const database = createDatabase(env.DATABASE_URL, { maxConnections: 20, connectionTimeoutMillis: 30_000, applicationName: 'flow-like-dispatcher' });
   const db = database.db;
   // the worker must never give up on a command: it waits for Redis to come back
   const workerRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
@@ -51,6 +52,7 @@ export async function startDispatcherService(env: DispatcherEnv, logger: Logger,
     launcher,
     logger,
     heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+    launchConcurrency: env.LAUNCH_CONCURRENCY,
     retry: { baseDelayMs: env.RETRY_BASE_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS, unclaimedAllowance: env.UNCLAIMED_RETRY_ALLOWANCE },
     onRequeued: enqueue,
     onSlotFreed: wake,
