@@ -3,7 +3,7 @@ import { contentKeys } from '@flow-like/core';
 import { createDatabase, listStatusHistory, type DatabaseHandle } from '@flow-like/db';
 import { createPrivateServices, type PrivateServices } from '@flow-like/testing/testEnv';
 import { waitFor } from '@flow-like/testing/waitFor';
-import { executionOf, inProcessExecutor, listKeys, prepareAttempt, readEvents, readText, stepRunsOf, type AttemptTarget } from './attemptFixture.js';
+import { executionOf, inProcessExecutor, listKeys, prepareAttempt, readEvents, readText, spawnExecutor, stepRunsOf, type AttemptTarget } from './attemptFixture.js';
 
 let services: PrivateServices;
 let database: DatabaseHandle;
@@ -58,6 +58,23 @@ describe('S3 unavailable mid-run', () => {
     expect(events.at(-1)).toMatchObject({ type: 'execution.finished', status: 'succeeded' });
     const keys = await listKeys(executor.s3, services.env.s3.contentBucket, `${contentKeys.prefix(target.executionId, 1)}events/`);
     expect(keys).toEqual(keys.map((_, seq) => contentKeys.events(target.executionId, 1, seq)));
+  });
+
+  it('still records cancelled within its grace period when SIGTERM comes while S3 is away', async () => {
+    const target = await prepareAttempt(database.db, { name: 'stopped-in-an-outage', steps: [{ id: 'wait', type: 'delay', params: { ms: 600_000 } }] }, {});
+    const spawned = spawnExecutor(services.env, target, { SHUTDOWN_GRACE_SECONDS: '6', STORE_RETRY_SECONDS: '60' });
+    await waitFor(async () => (await stepRunsOf(database.db, target)).some((r) => r.stepId === 'wait' && r.status === 'running') || undefined, {
+      timeoutMs: 20_000,
+      message: 'the executor process running its step',
+    });
+    await services.s3.stop();
+    try {
+      spawned.child.kill('SIGTERM');
+      expect(await spawned.exited, spawned.output()).toEqual({ code: 0, signal: null });
+    } finally {
+      await services.s3.restart();
+    }
+    expect(await executionOf(database.db, target)).toMatchObject({ status: 'cancelled', resultKey: null, error: { reason: 'cancelled', step: 'wait' } });
   });
 
   it('never reports succeeded when the result cannot be stored in time', async () => {
