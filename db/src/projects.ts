@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import { Conflict, newId } from '@flow-like/core';
 import type { Database } from './client.js';
 import { apiKeys, projects } from './schema.js';
@@ -62,13 +63,35 @@ export async function createApiKey(
   return { key, record: record! };
 }
 
-/** The live (not revoked) key with this plain text, if any. */
+/**
+ * How long a found key is reused without asking PostgreSQL: every request
+ * authenticates, and most come from a few keys. A key revoked through the same
+ * database handle stops working at once; one revoked by another process (another
+ * api replica) within this bound.
+ */
+export const API_KEY_LOOKUP_TTL_MS = 5_000;
+const liveKeysByDatabase = new WeakMap<Database, LRUCache<string, ApiKeyRecord>>();
+
+function liveKeys(db: Database): LRUCache<string, ApiKeyRecord> {
+  let cache = liveKeysByDatabase.get(db);
+  if (!cache) {
+    cache = new LRUCache<string, ApiKeyRecord>({ max: 10_000, ttl: API_KEY_LOOKUP_TTL_MS });
+    liveKeysByDatabase.set(db, cache);
+  }
+  return cache;
+}
+
+/** The live (not revoked) key with this plain text, if any; see API_KEY_LOOKUP_TTL_MS. */
 export async function findApiKey(db: Database, key: string): Promise<ApiKeyRecord | undefined> {
+  const hash = hashApiKey(key);
+  const cached = liveKeys(db).get(hash);
+  if (cached) return cached;
   const [row] = await db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.hash, hashApiKey(key)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
     .limit(1);
+  if (row) liveKeys(db).set(hash, row);
   return row;
 }
 
@@ -106,5 +129,6 @@ export async function revokeApiKey(db: Database, projectId: string, keyId: strin
     .set({ revokedAt: sql`now()` })
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.projectId, projectId), isNull(apiKeys.revokedAt)))
     .returning();
+  if (row) liveKeys(db).delete(row.hash);
   return row;
 }

@@ -72,6 +72,26 @@ export async function getWorkflowVersion(db: Database, workflowId: string, versi
   return row;
 }
 
+/**
+ * A live workflow of the project with one of its versions (the latest when
+ * none is asked for), in one round trip; `version` is undefined when the
+ * workflow has no such version.
+ */
+export async function getLiveWorkflowVersion(
+  db: Database,
+  id: string,
+  projectId: string,
+  version: number | undefined,
+): Promise<{ workflow: Workflow; version: WorkflowVersion | undefined } | undefined> {
+  const [row] = await db
+    .select({ workflow: workflows, version: workflowVersions })
+    .from(workflows)
+    .leftJoin(workflowVersions, and(eq(workflowVersions.workflowId, workflows.id), eq(workflowVersions.version, version ?? workflows.latestVersion)))
+    .where(and(eq(workflows.id, id), eq(workflows.projectId, projectId), isNull(workflows.deletedAt)))
+    .limit(1);
+  return row ? { workflow: row.workflow, version: row.version ?? undefined } : undefined;
+}
+
 /** Live workflows of a project, oldest first; `after` is the last id of the previous page. */
 export async function listWorkflows(db: Database, projectId: string, page: { after?: string; limit: number }): Promise<Workflow[]> {
   const conditions = [eq(workflows.projectId, projectId), isNull(workflows.deletedAt)];
