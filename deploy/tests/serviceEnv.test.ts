@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logEnv } from '@flow-like/core';
 import type { DispatcherEnv } from '@flow-like/dispatcher/env';
-import { kubernetesLauncherConfigFrom } from '@flow-like/dispatcher/kubernetes/env';
+import { kubernetesEnv, kubernetesLauncherConfigFrom } from '@flow-like/dispatcher/kubernetes/env';
 import { chartScenarios, renderScenario } from './chartRenders.js';
-import { expectRendered, helmTemplate, kustomizeBuild, kustomizeDir } from './k8sTools.js';
+import { chartDir, expectRendered, helmTemplate, kustomizeBuild, kustomizeDir } from './k8sTools.js';
 import { containersOf, findObject, parseManifests, podSpecOf, type Container, type K8sObject } from './manifests.js';
 import { checkServiceEnv, serviceEnvProblems, serviceOf } from './serviceEnv.js';
 
@@ -96,6 +98,21 @@ describe('chart values as the services read them', () => {
       databaseSecret: { name: 'flow-like-database', key: 'DATABASE_URL' },
       s3Secret: { name: 'flow-like-s3', accessKeyIdKey: 'access-key-id', secretAccessKeyKey: 'secret-access-key' },
     });
+  });
+});
+
+describe('values.schema.json', () => {
+  const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as {
+    properties: { logLevel: { enum: string[] }; executor: { properties: { image: { properties: { pullPolicy: { enum: string[] } } } } } };
+  };
+
+  it('offers exactly the log levels the services accept', () => {
+    expect([...schema.properties.logLevel.enum].sort()).toEqual([...logEnv.LOG_LEVEL.unwrap().options].sort());
+  });
+
+  it('offers exactly the executor pull policies the dispatcher accepts', () => {
+    const accepted = kubernetesEnv.EXECUTOR_IMAGE_PULL_POLICY.unwrap().options;
+    expect([...schema.properties.executor.properties.image.properties.pullPolicy.enum].sort()).toEqual([...accepted].sort());
   });
 });
 
