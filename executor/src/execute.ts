@@ -151,7 +151,9 @@ async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: E
     stopHeartbeat();
     deps.terminate.removeEventListener('abort', onTerminate);
   }
-  if (stop.cause?.kind !== 'superseded') {
+  if (stop.cause?.kind === 'superseded') {
+    events.discard();
+  } else {
     events.emit({ type: 'execution.finished', status: terminal.status, ...('error' in terminal ? { error: terminal.error } : {}) });
     await events.close(stop.cause ? shutdownRetry(settings) : settings.storeRetry).catch((error: unknown) => logger.error({ err: toError(error).message }, 'the last events could not be written'));
   }

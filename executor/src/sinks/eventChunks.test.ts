@@ -85,6 +85,16 @@ describe('EventChunks', () => {
     expect(written).toHaveLength(1);
   });
 
+  it('writes nothing more once discarded', async () => {
+    const { sink, written } = chunks({ flushMs: 10 });
+    sink.start();
+    sink.emit({ type: 'log', level: 'info', message: 'stale' });
+    sink.discard();
+    sink.emit({ type: 'log', level: 'info', message: 'staler' });
+    await sink.flush();
+    expect(written).toEqual([]);
+  });
+
   it('flushes on its own timer', async () => {
     const { sink, written } = chunks({ flushMs: 10 });
     sink.start();

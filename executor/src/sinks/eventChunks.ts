@@ -74,6 +74,15 @@ export class EventChunks implements EventSink {
     await withRetry(() => this.flush(), retry);
   }
 
+  /** Stop without writing what waits: the attempt is no longer ours to write for. */
+  discard(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.inFlight = undefined;
+  }
+
   private append(event: RunEvent): void {
     const line = JSON.stringify({ at: new Date(this.options.now?.() ?? Date.now()).toISOString(), ...event }) + '\n';
     this.pending.push(line);
@@ -90,11 +99,11 @@ export class EventChunks implements EventSink {
 
   private async writeAll(): Promise<void> {
     for (;;) {
-      this.inFlight ??= this.cutChunk();
-      if (!this.inFlight) return;
-      await this.options.write(this.inFlight.seq, this.inFlight.body);
-      this.nextSeq = this.inFlight.seq + 1;
-      this.inFlight = undefined;
+      const chunk = (this.inFlight ??= this.cutChunk());
+      if (!chunk) return;
+      await this.options.write(chunk.seq, chunk.body);
+      this.nextSeq = chunk.seq + 1;
+      if (this.inFlight === chunk) this.inFlight = undefined;
     }
   }
 
