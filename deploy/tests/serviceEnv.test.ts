@@ -82,6 +82,16 @@ describe('chart values as the services read them', () => {
     expect(dispatcher).toMatchObject({ GLOBAL_CONCURRENCY: 7, LOG_LEVEL: 'debug', QUEUE_PREFIX: 'team-a', LAUNCHER: 'kubernetes', KUBE_NAMESPACE: 'flow-like' });
   });
 
+  it('make api and dispatcher listen on the ports their containers and Services expose', () => {
+    const objects = parseManifests(expectRendered(helmTemplate({ set: { ...s3, 'api.port': '9000', 'dispatcher.metricsPort': '9100' } })));
+    const portOf = (deployment: string) =>
+      (podSpecOf(findObject(objects, 'Deployment', deployment))?.containers[0] as Container & { ports: { containerPort: number }[] }).ports[0]?.containerPort;
+    expect([configOf(objects, 'flow-like-api').PORT, portOf('flow-like-api')]).toEqual([9000, 9000]);
+    expect([configOf(objects, 'flow-like-dispatcher').METRICS_PORT, portOf('flow-like-dispatcher')]).toEqual([9100, 9100]);
+    const servicePort = (name: string) => (findObject(objects, 'Service', name).spec as { ports: { targetPort: string }[] }).ports[0]?.targetPort;
+    expect([servicePort('flow-like-api'), servicePort('flow-like-dispatcher')]).toEqual(['http', 'metrics']);
+  });
+
   it('turn into the Kubernetes launcher settings the Kata scenario asks for', () => {
     const dispatcher = configOf(renderScenario('kata'), 'flow-like-dispatcher') as DispatcherEnv;
     expect(kubernetesLauncherConfigFrom(dispatcher, {})).toMatchObject({
