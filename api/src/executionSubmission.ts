@@ -5,7 +5,6 @@ import {
   Invalid,
   NotFound,
   newId,
-  parseWorkflowDocument,
   PayloadTooLarge,
   TooManyRequests,
   validateWorkflowInput,
@@ -13,10 +12,7 @@ import {
   type WorkflowDocument,
 } from '@flow-like/core';
 import {
-  getProject,
-  getWorkflow,
-  getWorkflowVersion,
-  queueDepth,
+  getLiveWorkflowVersion,
   submitExecutions,
   type Database,
   type Execution,
@@ -24,11 +20,13 @@ import {
   type Workflow,
   type WorkflowVersion,
 } from '@flow-like/db';
+import { queueRoom } from '@flow-like/db/queueRoom';
 import { canonicalJson } from './canonicalJson.js';
 import type { ApiDeps } from './context.js';
 import type { ApiLimits } from './env.js';
 import { enqueueExecutions } from './executionQueue.js';
 import { unstorableJson } from './storableJson.js';
+import { parsedWorkflowDocument } from './workflowDocumentCache.js';
 
 export interface ExecutionRequest {
   input?: unknown;
@@ -95,25 +93,31 @@ export async function resolveWorkflowVersion(
   workflowId: string,
   versionNumber: number | undefined,
 ): Promise<{ workflow: Workflow; version: WorkflowVersion; document: WorkflowDocument }> {
-  const workflow = await getWorkflow(db, workflowId, projectId);
-  if (!workflow) throw new NotFound('workflow', workflowId);
-  const number = versionNumber ?? workflow.latestVersion;
-  const version = await getWorkflowVersion(db, workflow.id, number);
-  if (!version) throw new Invalid(`workflow version ${number} does not exist`, '/version');
-  return { workflow, version, document: parseWorkflowDocument(version.document) };
+  const found = await getLiveWorkflowVersion(db, workflowId, projectId, versionNumber);
+  if (!found) throw new NotFound('workflow', workflowId);
+  const { workflow, version } = found;
+  if (!version) throw new Invalid(`workflow version ${versionNumber ?? workflow.latestVersion} does not exist`, '/version');
+  return { workflow, version, document: parsedWorkflowDocument(version) };
 }
 
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
 
+/** Queue depths are counted only to one past their limit. */
+function countedUpTo(counted: number, limit: number): string {
+  return counted > limit ? `more than ${limit}` : String(counted);
+}
+
 /** Refuse a submission that would take the queue past its depth (DESIGN.md §5 backpressure). */
 export async function checkQueueDepth(db: Database, projectId: string, adding: number, limits: ApiLimits): Promise<void> {
-  const [depth, project] = await Promise.all([queueDepth(db, projectId), getProject(db, projectId)]);
-  const projectLimit = project?.maxQueueDepth ?? limits.maxProjectQueueDepth;
-  if (depth.project + adding > projectLimit) {
-    throw new TooManyRequests(`the project has ${depth.project} queued executions; its queue holds at most ${projectLimit}`, QUEUE_FULL_RETRY_AFTER_SECONDS);
+  const room = await queueRoom(db, projectId, { projectDefault: limits.maxProjectQueueDepth, total: limits.maxQueueDepth });
+  if (room.project + adding > room.projectLimit) {
+    throw new TooManyRequests(
+      `the project has ${countedUpTo(room.project, room.projectLimit)} queued executions; its queue holds at most ${room.projectLimit}`,
+      QUEUE_FULL_RETRY_AFTER_SECONDS,
+    );
   }
-  if (depth.total + adding > limits.maxQueueDepth) {
-    throw new TooManyRequests(`the queue is full (${depth.total} of ${limits.maxQueueDepth}); try again later`, QUEUE_FULL_RETRY_AFTER_SECONDS);
+  if (room.total + adding > limits.maxQueueDepth) {
+    throw new TooManyRequests(`the queue is full (${countedUpTo(room.total, limits.maxQueueDepth)} of ${limits.maxQueueDepth}); try again later`, QUEUE_FULL_RETRY_AFTER_SECONDS);
   }
 }
 
