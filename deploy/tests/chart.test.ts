@@ -91,6 +91,16 @@ describe('chart values that must fail', () => {
     expect(result.stderr).toContain('networkPolicy.executor.databaseCidrs is required with an external database');
   });
 
+  it.each([
+    ['https://s3.eu-central-1.amazonaws.com', '443'],
+    ['http://minio.storage.svc', '80'],
+    ['http://minio.storage.svc:9100', '9100'],
+  ])('refuses executor network policies that keep executors from S3 at %s', (endpoint, port) => {
+    const result = helmTemplate({ ...scenarioValues('monitoring'), set: { 's3.endpoint': endpoint } });
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toContain(`networkPolicy.executor.s3Ports [9000] must include ${port}, the port of s3.endpoint`);
+  });
+
   it('refuses unknown top-level values, so a typo is not silently ignored', () => {
     const result = helmTemplate({ set: { ...s3, 'executors.runtimeClassName': 'kata' } });
     expect(result.ok).toBe(false);

@@ -109,6 +109,18 @@ fixes them in one pass instead of one per attempt.
 {{- if and .Values.networkPolicy.enabled .Values.database.existingSecret (not .Values.networkPolicy.executor.databaseCidrs) }}
 {{- fail "networkPolicy.executor.databaseCidrs is required with an external database: without it the NetworkPolicy keeps executors from reaching PostgreSQL" }}
 {{- end }}
+{{- if and .Values.networkPolicy.enabled .Values.s3.endpoint .Values.networkPolicy.executor.s3Cidrs }}
+{{- $endpoint := urlParse .Values.s3.endpoint }}
+{{- $hostAndPort := splitList ":" $endpoint.host }}
+{{- $port := ternary (last $hostAndPort) (ternary "443" "80" (eq $endpoint.scheme "https")) (gt (len $hostAndPort) 1) }}
+{{- $allowed := list }}
+{{- range .Values.networkPolicy.executor.s3Ports }}
+{{- $allowed = append $allowed (toString (int .)) }}
+{{- end }}
+{{- if not (has $port $allowed) }}
+{{- fail (printf "networkPolicy.executor.s3Ports [%s] must include %s, the port of s3.endpoint, or executors cannot reach S3" (join ", " $allowed) $port) }}
+{{- end }}
+{{- end }}
 {{- if lt (int .Values.executor.maxRunTimeoutSeconds) (int .Values.executor.runTimeoutSeconds) }}
 {{- fail (printf "executor.maxRunTimeoutSeconds (%v) must not be below executor.runTimeoutSeconds (%v)" .Values.executor.maxRunTimeoutSeconds .Values.executor.runTimeoutSeconds) }}
 {{- end }}
