@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { EXECUTION_QUEUE } from '@flow-like/core';
 import { createDatabase, schema, type DatabaseHandle } from '@flow-like/db';
 import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
-import { ADMIN_TOKEN, createProject, expectProblem, greeting, registerWorkflow, startApi, type RunningApi } from './apiHarness.js';
+import { ADMIN_TOKEN, createProject, expectProblem, greeting, registerWorkflow, startApi, UNKNOWN_ID, type RunningApi } from './apiHarness.js';
 
 interface Attempt {
   method: string;
@@ -116,6 +116,16 @@ describe('a key of project B cannot see or touch project A', () => {
       });
       expect(answer.status, `${attempt.method} ${attempt.path}: ${answer.text}`).toBe(attempt.expected);
       expectProblem(answer, attempt.expected);
+      // no existence oracle: A's object reads exactly like one that does not exist
+      const unknownPath = attempt.path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, UNKNOWN_ID);
+      const unknown = await api.call(unknownPath, {
+        method: attempt.method,
+        token: b.key,
+        ...(attempt.body === undefined ? {} : { body: attempt.body }),
+        ...(attempt.headers ? { headers: attempt.headers } : {}),
+      });
+      const shape = (text: string, path: string) => text.split(path).join('<path>').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>');
+      expect(shape(answer.text, attempt.path.split('?')[0]!)).toBe(shape(unknown.text, unknownPath.split('?')[0]!));
     }
     expect(await snapshotOfA()).toBe(before);
   });
