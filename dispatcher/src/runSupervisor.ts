@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isTerminal, LostRace, toError } from '@flow-like/core';
+import { isTerminal, LostRace, toError, type ExecutionStatus } from '@flow-like/core';
 import { heartbeatAttempts, readAttemptStates, transitionExecution, type Database, type Execution } from '@flow-like/db';
 import type { LaunchedRun, Launcher, RunOutcome } from './launcher.js';
 import { concurrencyLimit } from './concurrencyLimit.js';
@@ -25,6 +25,8 @@ interface HeldAttempt {
   run?: LaunchedRun;
   /** the row moved on (cancelled, ended elsewhere, a newer attempt): stop the run once it exists */
   stopRequested: boolean;
+  /** a terminal status of this very attempt was announced: there is nothing left to record */
+  ended: boolean;
 }
 
 export interface RunSupervisor {
@@ -34,7 +36,7 @@ export interface RunSupervisor {
   adopt(execution: Execution): void;
   isHeld(id: string): boolean;
   /** the row of `id` is now at `status`/`attempt`: stop a run that no longer matches it */
-  observe(id: string, status: string, attempt: number): void;
+  observe(id: string, status: ExecutionStatus, attempt: number): void;
   heldCount(): number;
   /** resolves when nothing is held any more, or after `ms` */
   drain(ms: number): Promise<void>;
@@ -118,12 +120,15 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
     } catch (error) {
       outcome = { kind: 'failed', reason: 'LaunchFailed', message: toError(error).message };
     }
+    if (entry.ended) return;
     await settle(entry, lossOf(outcome), outcome.kind === 'failed' ? outcome.message : 'the executor exited without recording an ending');
   };
 
   const hold = (execution: Execution, mode: 'launch' | 'adopt') => {
-    if (closing || held.has(execution.id)) return;
-    const entry: HeldAttempt = { id: execution.id, attempt: execution.attempt, stopRequested: false };
+    // a retry of an attempt this replica still finishes settling replaces it; a duplicate is ignored
+    const existing = held.get(execution.id);
+    if (closing || (existing && existing.attempt >= execution.attempt)) return;
+    const entry: HeldAttempt = { id: execution.id, attempt: execution.attempt, stopRequested: false, ended: false };
     held.set(execution.id, entry);
     const task = carry(entry, execution, mode)
       .catch((error: unknown) => deps.logger.error({ executionId: execution.id, err: toError(error).message }, 'carrying an attempt failed'))
@@ -135,9 +140,11 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
     carrying.add(task);
   };
 
-  const observe = (id: string, status: string, attempt: number) => {
+  const observe = (id: string, status: ExecutionStatus, attempt: number) => {
     const entry = held.get(id);
-    if (!entry || entry.stopRequested) return;
+    if (!entry) return;
+    if (attempt === entry.attempt && isTerminal(status)) entry.ended = true;
+    if (entry.stopRequested) return;
     // succeeded/failed come from the executor itself, which is exiting anyway
     if (attempt !== entry.attempt || STOPPING.has(status)) stopRun(entry);
   };
