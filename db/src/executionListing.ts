@@ -41,25 +41,6 @@ export async function findExecutionByIdempotencyKey(db: Database, projectId: str
   return row as Execution | undefined;
 }
 
-export interface QueueDepth {
-  /** queued executions of the whole install */
-  total: number;
-  /** queued executions of the one project */
-  project: number;
-}
-
-/** What a submission is checked against before it is accepted (backpressure). */
-export async function queueDepth(db: Database, projectId: string): Promise<QueueDepth> {
-  const [row] = await db
-    .select({
-      total: count(),
-      project: sql<number>`count(*) FILTER (WHERE ${executions.projectId} = ${projectId})`.mapWith(Number),
-    })
-    .from(executions)
-    .where(eq(executions.status, 'queued'));
-  return { total: row?.total ?? 0, project: row?.project ?? 0 };
-}
-
 export interface ProjectQueueStats {
   projectId: string;
   queued: number;
