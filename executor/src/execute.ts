@@ -18,7 +18,7 @@ import { createStepReporter } from './reporting/stepReporter.js';
 import { runWorkflow, WorkflowFailure } from './runtime/runWorkflow.js';
 import { EventChunks } from './sinks/eventChunks.js';
 import { createExecutionObjects } from './sinks/executionObjects.js';
-import { withRetry, type RetryPolicy } from './sinks/retry.js';
+import { withRetry, type RetryPolicy } from './retry.js';
 import { putObject } from './sinks/s3Client.js';
 
 export interface ExecutorSettings {

@@ -1,7 +1,7 @@
 import type { Database } from '@flow-like/db';
 import { recordStepRun } from '@flow-like/db/stepRuns';
 import type { StepReporter } from '../runtime/context.js';
-import { withRetry, type RetryPolicy } from '../sinks/retry.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
 
 export interface StepReporterOptions {
   db: Database;

@@ -1,5 +1,5 @@
 import type { EventSink, RunEvent } from '../runtime/events.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
 
 export interface EventChunksOptions {
   /** stores chunk number `seq`; must be idempotent (the same seq may be written again after an unclear failure) */

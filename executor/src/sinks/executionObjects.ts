@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { contentKeys } from '@flow-like/core';
 import type { ArtifactStore, OutputStore } from '../runtime/context.js';
 import { StepError } from '../runtime/failure.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
 import { getObjectCapped, ObjectTooLarge, putObject, uploadStream } from './s3Client.js';
 
 export interface ExecutionObjectsOptions {
