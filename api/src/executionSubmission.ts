@@ -117,7 +117,10 @@ export async function checkQueueDepth(db: Database, projectId: string, adding: n
     );
   }
   if (room.total + adding > limits.maxQueueDepth) {
-    throw new TooManyRequests(`the queue is full (${countedUpTo(room.total, limits.maxQueueDepth)} of ${limits.maxQueueDepth}); try again later`, QUEUE_FULL_RETRY_AFTER_SECONDS);
+    throw new TooManyRequests(
+      `the queue is full (${countedUpTo(room.total, limits.maxQueueDepth)} queued executions, at most ${limits.maxQueueDepth}); try again later`,
+      QUEUE_FULL_RETRY_AFTER_SECONDS,
+    );
   }
 }
 
