@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, envPort, envPositiveInt, logEnv, parseConfig, redisEnv, s3Env } from '@flow-like/core';
+import { concurrencyEnv, databaseEnv, envPort, envPositiveInt, logEnv, parseConfig, redisEnv, s3Env } from '@flow-like/core';
 
 const MiB = 1024 * 1024;
 
@@ -15,10 +15,7 @@ export const apiEnvSchema = z
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
     MAX_QUEUE_DEPTH: envPositiveInt.default(10_000),
     MAX_PROJECT_QUEUE_DEPTH: envPositiveInt.default(10_000),
-    /** the dispatchers' global limit; the api only reads it to explain why an execution waits */
-    GLOBAL_CONCURRENCY: envPositiveInt.default(50),
-    /** the limit of a project without a limit of its own, as the dispatchers apply it */
-    DEFAULT_PROJECT_CONCURRENCY: envPositiveInt.optional(),
+    ...concurrencyEnv,
     RUN_TIMEOUT_SECONDS: envPositiveInt.default(3_600),
     MAX_RUN_TIMEOUT_SECONDS: envPositiveInt.optional(),
     MAX_BODY_BYTES: envPositiveInt.default(MiB),
@@ -68,7 +65,7 @@ export function limitsFrom(env: ApiEnv): ApiLimits {
     maxQueueDepth: env.MAX_QUEUE_DEPTH,
     maxProjectQueueDepth: env.MAX_PROJECT_QUEUE_DEPTH,
     globalConcurrency: env.GLOBAL_CONCURRENCY,
-    defaultProjectConcurrency: env.DEFAULT_PROJECT_CONCURRENCY ?? env.GLOBAL_CONCURRENCY,
+    defaultProjectConcurrency: env.PROJECT_CONCURRENCY_DEFAULT,
     runTimeoutSeconds: env.RUN_TIMEOUT_SECONDS,
     maxRunTimeoutSeconds: env.MAX_RUN_TIMEOUT_SECONDS ?? env.RUN_TIMEOUT_SECONDS,
     maxBodyBytes: env.MAX_BODY_BYTES,

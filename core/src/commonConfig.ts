@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBoolean } from './config.js';
+import { envBoolean, envPositiveInt } from './config.js';
 
 /** Connection settings shared by every service; each service's env.ts extends these. */
 export const databaseEnv = {
@@ -20,6 +20,14 @@ export const s3Env = {
   S3_FORCE_PATH_STYLE: envBoolean.default(true),
   S3_METADATA_BUCKET: z.string().min(3),
   S3_CONTENT_BUCKET: z.string().min(3),
+};
+
+/** The dispatchers apply these limits; the api reads the same variables to explain why an execution waits. */
+export const concurrencyEnv = {
+  /** executions holding a slot (dispatching, starting, running) in the whole install */
+  GLOBAL_CONCURRENCY: envPositiveInt.default(50),
+  /** the same per project, unless the project sets its own */
+  PROJECT_CONCURRENCY_DEFAULT: envPositiveInt.default(10),
 };
 
 export const logEnv = {

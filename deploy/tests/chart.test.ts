@@ -160,7 +160,6 @@ describe('chart in auto mode', () => {
     expect(configData(objects(), 'flow-like-dispatcher')).toMatchObject({
       LAUNCHER: 'kubernetes',
       INSTANCE_NAME: 'flow-like',
-      PROJECT_CONCURRENCY_DEFAULT: '10',
       QUEUE_WAIT_SECONDS: '300',
       MAX_RUN_SECONDS: '86400',
       EXECUTOR_TTL_SECONDS: '3600',
@@ -168,7 +167,7 @@ describe('chart in auto mode', () => {
       EXECUTOR_COMMAND: '["/usr/bin/tini","--","node","executor/dist/main.js"]',
       EXECUTOR_S3_SECRET_NAME: 'flow-like-s3',
     });
-    expect(configData(objects(), 'flow-like-config').GLOBAL_CONCURRENCY).toBe('50');
+    expect(configData(objects(), 'flow-like-config')).toMatchObject({ GLOBAL_CONCURRENCY: '50', PROJECT_CONCURRENCY_DEFAULT: '10' });
     expect(configData(objects(), 'flow-like-dispatcher').EXECUTOR_RUNTIME_CLASS).toBeUndefined();
   });
 

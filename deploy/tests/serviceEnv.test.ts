@@ -71,7 +71,7 @@ describe('chart values as the services read them', () => {
     const dispatcher = configOf(objects, 'flow-like-dispatcher');
     expect(api).toMatchObject({
       GLOBAL_CONCURRENCY: 7,
-      DEFAULT_PROJECT_CONCURRENCY: 3,
+      PROJECT_CONCURRENCY_DEFAULT: 3,
       RUN_TIMEOUT_SECONDS: 900,
       MAX_QUEUE_DEPTH: 500,
       LOG_LEVEL: 'debug',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, envPort, envPositiveInt, logEnv, parseConfig, redisEnv } from '@flow-like/core';
+import { concurrencyEnv, databaseEnv, envPort, envPositiveInt, logEnv, parseConfig, redisEnv } from '@flow-like/core';
 import { checkKubernetesEnv, kubernetesEnv } from './kubernetes/env.js';
 
 export const EXECUTOR_S3_VARIABLES = [
@@ -34,10 +34,7 @@ export const dispatcherEnvSchema = z
     // passed through to executor processes, which validate them
     ...Object.fromEntries(EXECUTOR_S3_VARIABLES.map((name) => [name, z.string().optional()])) as Record<ExecutorS3Variable, z.ZodOptional<z.ZodString>>,
     LAUNCHER: z.enum(['process', 'kubernetes']).default('process'),
-    /** executions holding a slot (dispatching, starting, running) in the whole install */
-    GLOBAL_CONCURRENCY: envPositiveInt.default(50),
-    /** the same per project, unless the project sets its own */
-    PROJECT_CONCURRENCY_DEFAULT: envPositiveInt.default(10),
+    ...concurrencyEnv,
     /** most executions one admission round takes */
     ADMISSION_BATCH: envPositiveInt.default(200),
     /** launches (Job creates, process spawns) in progress at once per replica */
