@@ -117,10 +117,14 @@ function attemptPairs(attempts: readonly AttemptRef[]) {
  */
 export async function heartbeatAttempts(db: Database, attempts: readonly AttemptRef[]): Promise<void> {
   if (attempts.length === 0) return;
-  await db
-    .update(executions)
-    .set({ heartbeatAt: sql`now()` })
-    .where(and(attemptPairs(attempts), inArray(executions.status, [...ACTIVE_STATUSES])));
+  // rows locked right now are being claimed or ended, which is a sign of life of its own:
+  // skipping them keeps one heartbeat of thousands of runs from queueing behind their writes
+  const live = db
+    .select({ id: executions.id })
+    .from(executions)
+    .where(and(attemptPairs(attempts), inArray(executions.status, [...ACTIVE_STATUSES])))
+    .for('update', { skipLocked: true });
+  await db.update(executions).set({ heartbeatAt: sql`now()` }).where(inArray(executions.id, live));
 }
 
 /** Attempts in flight whose last sign of life is older than `staleSeconds`, by the database's clock. */
