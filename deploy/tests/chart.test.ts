@@ -268,8 +268,21 @@ describe('chart options', () => {
     expect(ingress.spec).toMatchObject({
       ingressClassName: 'nginx',
       tls: [{ secretName: 'flow-like-tls', hosts: ['flow-like.example.com'] }],
-      rules: [{ host: 'flow-like.example.com', http: { paths: [{ path: '/', backend: { service: { name: 'flow-like-api', port: { name: 'http' } } } }] } }],
     });
+    const rules = (ingress.spec as { rules: Array<{ host: string; http: { paths: Array<{ path: string; backend: unknown }> } }> }).rules;
+    expect(rules.map((rule) => rule.host)).toEqual(['flow-like.example.com']);
+    const paths = rules[0]!.http.paths;
+    expect(paths.map((p) => p.path)).toEqual(['/v1', '/admin', '/docs', '/openapi.json', '/healthz', '/readyz']);
+    for (const p of paths) expect(p.backend).toEqual({ service: { name: 'flow-like-api', port: { name: 'http' } } });
+  });
+
+  it('keeps /metrics off the default ingress', () => {
+    const ingress = findObject(renderScenario('auto', { 'ingress.enabled': 'true' }), 'Ingress', 'flow-like-api');
+    const paths = (ingress.spec as { rules: Array<{ http: { paths: Array<{ path: string; pathType: string }> } }> }).rules.flatMap((r) => r.http.paths);
+    expect(paths.length).toBeGreaterThan(0);
+    const routes = (url: string) => paths.some((p) => (p.pathType === 'Exact' ? url === p.path : url === p.path || url.startsWith(p.path.replace(/\/?$/, '/'))));
+    expect(routes('/metrics')).toBe(false);
+    for (const url of ['/v1/executions', '/admin/queues', '/docs', '/openapi.json', '/readyz']) expect(routes(url)).toBe(true);
   });
 
   it('takes the ingress TLS certificate from a Secret alone, or from a namespaced cert-manager Issuer', () => {
