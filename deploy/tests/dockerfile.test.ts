@@ -7,6 +7,7 @@ import { dockerInstructions, execForm, lastOf, parseDockerfile, type Stage } fro
 import { dockerignorePatterns, isDockerIgnored } from './dockerignore.js';
 import { chartDir, expectRendered, kustomizeBuild, kustomizeDir, repoRoot } from './k8sTools.js';
 import { containersOf, parseManifests, podSpecOf, type K8sObject } from './manifests.js';
+import { EXECUTOR_USER_ID } from '@flow-like/dispatcher/kubernetes/jobManifest';
 import { serviceOf, services } from './serviceEnv.js';
 import { compilerLayoutOf, packageNameOf, sourceOfEntry, workspaceClosure, workspaceFolders } from './workspaceLayout.js';
 
@@ -115,13 +116,14 @@ describe('the container image', () => {
     expect(fromBuild).toContain('/app/db/drizzle');
   });
 
-  it('runs as a numeric non-root user, the one the chart runs its pods as', () => {
+  it('runs as a numeric non-root user, the one the chart runs its pods and the dispatcher its executor Jobs as', () => {
     const user = lastOf(final, 'USER')?.text ?? '';
     expect(user).toMatch(/^\d+:\d+$/);
     const [uid, gid] = user.split(':').map(Number);
     expect(uid).not.toBe(0);
     const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { podSecurityContext: { runAsUser: number; runAsGroup: number } };
     expect([values.podSecurityContext.runAsUser, values.podSecurityContext.runAsGroup]).toEqual([uid, gid]);
+    expect([EXECUTOR_USER_ID, EXECUTOR_USER_ID]).toEqual([uid, gid]);
   });
 
   it('starts tini as PID 1 and the api by default', () => {

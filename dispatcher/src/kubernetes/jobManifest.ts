@@ -5,6 +5,8 @@ import { ANNOTATIONS, jobNameFor, runLabels } from './labels.js';
 import { isQuantity, minQuantity } from './quantity.js';
 
 export const EXECUTOR_CONTAINER = 'executor';
+/** The image's own non-root user and group (deploy/docker/Dockerfile), so files it owns stay readable. */
+export const EXECUTOR_USER_ID = 10001;
 const TMP_VOLUME = 'tmp';
 
 /** Variables the manifest sets itself; an `executorEnv` entry cannot override them. */
@@ -76,9 +78,9 @@ export function buildJobManifest(request: LaunchRequest, config: KubernetesLaunc
           ...(config.imagePullSecrets.length > 0 ? { imagePullSecrets: config.imagePullSecrets.map((name) => ({ name })) } : {}),
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: 65532,
-            runAsGroup: 65532,
-            fsGroup: 65532,
+            runAsUser: EXECUTOR_USER_ID,
+            runAsGroup: EXECUTOR_USER_ID,
+            fsGroup: EXECUTOR_USER_ID,
             seccompProfile: { type: 'RuntimeDefault' },
           },
           containers: [
