@@ -228,7 +228,13 @@ describe('execution routes', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', finishedAt: expect.any(String) });
     expect(await queue.getJob(submitted.body.id)).toBeUndefined();
-    expectProblem(await api.call(`/v1/executions/${submitted.body.id}/cancel`, { method: 'POST', token: key }), 409, /cancelled/);
+    const again = await api.call(`/v1/executions/${submitted.body.id}/cancel`, { method: 'POST', token: key });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: submitted.body.id, status: 'cancelled', finishedAt: cancelled.body.finishedAt });
+    const concurrent = await Promise.all(
+      Array.from({ length: 4 }, () => api.call(`/v1/executions/${submitted.body.id}/cancel`, { method: 'POST', token: key })),
+    );
+    expect(concurrent.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     expectProblem(await api.call(`/v1/executions/${UNKNOWN_ID}/cancel`, { method: 'POST', token: key }), 404);
   });
 

@@ -93,13 +93,17 @@ export function executionRoutes(deps: ApiDeps) {
     const { id } = c.req.valid('param');
     const execution = await getExecution(deps.db, id, projectId);
     if (!execution) throw new NotFound('execution', id);
+    // cancelling is idempotent: asking again for a cancelled execution answers as the first time did
+    if (execution.status === 'cancelled') return c.json(presentExecution(execution), 200);
     if (isTerminal(execution.status)) throw new Conflict(`execution ${id} already ended (${execution.status})`);
     let cancelled;
     try {
       cancelled = await transitionExecution(deps.db, { id, to: 'cancelled', reason: 'cancelled through the API', set: { finishedAt: now() } });
     } catch (error) {
-      if (error instanceof LostRace) throw new Conflict(`execution ${id} ended before it could be cancelled`);
-      throw error;
+      if (!(error instanceof LostRace)) throw error;
+      const current = await getExecution(deps.db, id, projectId);
+      if (current?.status === 'cancelled') return c.json(presentExecution(current), 200);
+      throw new Conflict(`execution ${id} ended (${current?.status}) before it could be cancelled`);
     }
     if (execution.status === 'queued') {
       // best effort: a job left behind finds a cancelled row and is dropped by the dispatcher
