@@ -38,6 +38,10 @@ export async function startDispatcherService(env: DispatcherEnv, logger: Logger,
   const producerRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   for (const redis of [workerRedis, producerRedis]) redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   const queue = createExecutionQueue(producerRedis, env.QUEUE_PREFIX);
+  // without a listener BullMQ prints connection errors to stderr; the Redis client above already logs them
+  queue.on('error', () => {});
+  // without a listener BullMQ prints connection errors to stderr; the Redis client above already logs them
+  queue.on('error', () => {});
   const launcher = overrides.launcher ?? launcherFromEnv(env, logger, overrides.cwd);
   const warn = (what: string) => (error: unknown) => logger.warn({ err: toError(error).message }, what);
 
