@@ -77,6 +77,8 @@ export function prepareExecution(
       priority: request.priority,
       runAt: request.runAt ? new Date(request.runAt) : null,
       timeoutSeconds,
+      // the workflow's own failures are retried only when its version asks; platform losses share the budget
+      maxAttempts: target.document.retry?.attempts ?? 1,
     },
   };
 }

@@ -1,12 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import { contentKeys, LostRace, parseWorkflowDocument, toError } from '@flow-like/core';
+import { contentKeys, LostRace, parseWorkflowDocument, toError, type ExecutionRetryPolicy } from '@flow-like/core';
 import {
   claimExecution,
   getExecution,
   getWorkflowVersion,
   listStatusHistory,
   recordHeartbeat,
+  requeueAttempt,
   transitionExecution,
   type Database,
   type Execution,
@@ -20,6 +21,7 @@ import { EventChunks } from './sinks/eventChunks.js';
 import { createExecutionObjects } from './sinks/executionObjects.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { putObject } from './sinks/s3Client.js';
+import { decideAfterWorkflowFailure, type WorkflowFailureFacts } from './workflowRetryDecision.js';
 
 export interface ExecutorSettings {
   heartbeatMs: number;
@@ -52,9 +54,13 @@ export interface AttemptTarget {
 }
 
 /** What happened to this attempt, from the executor's point of view. */
-export type AttemptOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'not_claimed' | 'superseded';
+export type AttemptOutcome = 'succeeded' | 'failed' | 'requeued' | 'cancelled' | 'timed_out' | 'not_claimed' | 'superseded';
 
-type Terminal = { status: 'succeeded'; resultKey: string } | { status: 'failed' | 'cancelled' | 'timed_out'; error: ExecutionError };
+/** How the attempt ends; `requeued`: the workflow failed and asked for another attempt after `delayMs`. */
+type Ending =
+  | { status: 'succeeded'; resultKey: string }
+  | { status: 'failed' | 'cancelled' | 'timed_out'; error: ExecutionError }
+  | { status: 'requeued'; error: ExecutionError; delayMs: number };
 
 /** Connection trouble is worth retrying; a lost race is an answer. */
 const isAnswer = (error: Error) => error instanceof LostRace;
@@ -103,7 +109,7 @@ async function dispatchedAt(db: Database, target: AttemptTarget): Promise<number
   return dispatched?.at.getTime();
 }
 
-async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: Execution, rawDocument: unknown, stop: AttemptStop, deadlineAt: number): Promise<Terminal> {
+async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: Execution, rawDocument: unknown, stop: AttemptStop, deadlineAt: number): Promise<Ending> {
   const { settings, logger } = deps;
   const onTerminate = () => stop.stop(causeOfTermination(Date.now(), deadlineAt, settings.deadlineSlackMs, execution.timeoutSeconds));
   deps.terminate.addEventListener('abort', onTerminate, { once: true });
@@ -129,9 +135,11 @@ async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: E
   });
   const objects = createExecutionObjects({ client: deps.s3, bucket: deps.contentBucket, ...target, retry: settings.storeRetry });
   events.start();
-  let terminal: Terminal;
+  let terminal: Ending;
+  let retryPolicy: ExecutionRetryPolicy | undefined;
   try {
     const document = parseWorkflowDocument(rawDocument);
+    retryPolicy = document.retry;
     events.emit({ type: 'execution.started', workflow: document.name, version: document.version });
     const output = await runWorkflow(document, execution.input, {
       ...target,
@@ -145,7 +153,7 @@ async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: E
     });
     terminal = await storeResult(deps, target, output);
   } catch (error) {
-    terminal = failureOf(error, stop);
+    terminal = failureOf(error, stop, { attempt: target.attempt, maxAttempts: execution.maxAttempts, policy: retryPolicy });
   } finally {
     clearTimeout(deadline);
     stopHeartbeat();
@@ -154,13 +162,18 @@ async function runAttempt(deps: ExecuteDeps, target: AttemptTarget, execution: E
   if (stop.cause?.kind === 'superseded') {
     events.discard();
   } else {
-    events.emit({ type: 'execution.finished', status: terminal.status, ...('error' in terminal ? { error: terminal.error } : {}) });
+    events.emit({
+      type: 'execution.finished',
+      status: terminal.status === 'requeued' ? 'failed' : terminal.status,
+      ...('error' in terminal ? { error: terminal.error } : {}),
+      ...(terminal.status === 'requeued' ? { retryInMs: terminal.delayMs } : {}),
+    });
     await events.close(stop.cause ? shutdownRetry(settings) : settings.storeRetry).catch((error: unknown) => logger.error({ err: toError(error).message }, 'the last events could not be written'));
   }
   return terminal;
 }
 
-async function storeResult(deps: ExecuteDeps, target: AttemptTarget, output: unknown): Promise<Terminal> {
+async function storeResult(deps: ExecuteDeps, target: AttemptTarget, output: unknown): Promise<Ending> {
   const resultKey = contentKeys.result(target.executionId, target.attempt);
   const body = JSON.stringify({ output });
   try {
@@ -178,17 +191,22 @@ function shutdownRetry(settings: ExecutorSettings): RetryPolicy {
   return { ...settings.storeRetry, forMs: Math.min(settings.storeRetry.forMs, settings.shutdownGraceMs / 3) };
 }
 
-function failureOf(error: unknown, stop: AttemptStop): Terminal {
+/** Only the workflow's own error may ask for another attempt; a stop, or the executor failing, never does. */
+function failureOf(error: unknown, stop: AttemptStop, retry: WorkflowFailureFacts): Ending {
   const cause = stop.cause;
   if (cause && cause.kind !== 'superseded') {
     const detail = error instanceof WorkflowFailure && error.step ? { step: error.step, ...(error.type ? { type: error.type } : {}) } : {};
     return { status: cause.kind, error: { reason: cause.kind === 'timed_out' ? 'deadline' : 'cancelled', message: cause.message, ...detail } };
   }
-  if (error instanceof WorkflowFailure) return { status: 'failed', error: error.toExecutionError() };
+  if (error instanceof WorkflowFailure) {
+    const decision = decideAfterWorkflowFailure(retry);
+    return decision.retry ? { status: 'requeued', error: error.toExecutionError(), delayMs: decision.delayMs } : { status: 'failed', error: error.toExecutionError() };
+  }
   return { status: 'failed', error: { reason: 'ExecutorError', message: toError(error).message } };
 }
 
-async function record(deps: ExecuteDeps, target: AttemptTarget, terminal: Terminal, retry: RetryPolicy): Promise<AttemptOutcome> {
+async function record(deps: ExecuteDeps, target: AttemptTarget, terminal: Ending, retry: RetryPolicy): Promise<AttemptOutcome> {
+  if (terminal.status === 'requeued') return requeue(deps, target, terminal, retry);
   try {
     await withRetry(
       () =>
@@ -216,4 +234,19 @@ async function record(deps: ExecuteDeps, target: AttemptTarget, terminal: Termin
     throw caught;
   }
   return terminal.status;
+}
+
+/**
+ * The next attempt goes back to the queue like a platform retry: a new
+ * attempt number, due after the backoff, admitted by the dispatcher's next
+ * round once due. A cancel that won meanwhile leaves nothing to requeue.
+ */
+async function requeue(deps: ExecuteDeps, target: AttemptTarget, ending: { error: ExecutionError; delayMs: number }, retry: RetryPolicy): Promise<AttemptOutcome> {
+  const requeued = await withRetry(() => requeueAttempt(deps.db, { id: target.executionId, attempt: target.attempt, delayMs: ending.delayMs, reason: ending.error.reason }), retry);
+  if (!requeued) {
+    deps.logger.warn('next attempt not queued: the attempt was superseded');
+    return 'superseded';
+  }
+  deps.logger.info({ err: ending.error.message, nextAttempt: requeued.attempt, delayMs: ending.delayMs }, 'workflow failed; its retry policy queued another attempt');
+  return 'requeued';
 }

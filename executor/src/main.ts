@@ -11,6 +11,8 @@ const EXIT_CODES: Record<AttemptOutcome, number> = {
   succeeded: 0,
   // the workflow's own failure is recorded; the process still reports it
   failed: 1,
+  // failed too, and the next attempt is already queued
+  requeued: 1,
   // recorded by this executor: the launcher has nothing to add
   cancelled: 0,
   timed_out: 0,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { retryPolicy, type RetryPolicy, type StepType } from './stepParams.js';
+import { backoffPolicy, retryPolicy, type RetryPolicy, type StepType } from './stepParams.js';
 
 /** Ids are JSONata names, so `steps.fetchUser.output` works without quoting. */
 export const STEP_ID = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -17,6 +17,19 @@ export const stepDefinitionSchema = z.strictObject({
   output: z.string().min(1).optional(),
 });
 
+/**
+ * The workflow asks for its own failures to be tried again: each new try is a
+ * new attempt of the execution, queued again after the backoff. Losses of the
+ * platform (an evicted pod, a crashed executor) are retried within the same
+ * number of attempts.
+ */
+export const executionRetryPolicy = z.strictObject({
+  /** total attempts, the first included */
+  attempts: z.number().int().min(1).max(10),
+  backoff: backoffPolicy.prefault({}),
+});
+export type ExecutionRetryPolicy = z.infer<typeof executionRetryPolicy>;
+
 export const workflowDocumentSchema = z.strictObject({
   name: z.string().min(1).max(200),
   /** the author's own label (e.g. "1.4.0"); the registry numbers versions itself */
@@ -27,6 +40,7 @@ export const workflowDocumentSchema = z.strictObject({
   /** steps running at the same time within one execution */
   concurrency: z.number().int().min(1).max(64).default(8),
   steps: z.array(stepDefinitionSchema).min(1).max(500),
+  retry: executionRetryPolicy.optional(),
   /** an expression over `{ input, steps }`; without it the output collects the outputs of the final steps */
   output: z.string().min(1).optional(),
 });
@@ -49,5 +63,6 @@ export interface WorkflowDocument {
   inputSchema?: Record<string, unknown> | undefined;
   concurrency: number;
   steps: StepDefinition[];
+  retry?: ExecutionRetryPolicy | undefined;
   output?: string | undefined;
 }

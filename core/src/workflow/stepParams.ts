@@ -86,16 +86,18 @@ export const artifactGetParams = z.strictObject({
   maxBytes: z.number().int().min(1).max(64 * MiB).default(MiB),
 });
 
+/** Pauses between tries: `initialMs`, then `factor` times longer each time, never over `maxMs`. */
+export const backoffPolicy = z.strictObject({
+  initialMs: z.number().int().min(0).max(600_000).default(500),
+  factor: z.number().min(1).max(10).default(2),
+  maxMs: z.number().int().min(0).max(3_600_000).default(30_000),
+});
+export type BackoffPolicy = z.infer<typeof backoffPolicy>;
+
 export const retryPolicy = z.strictObject({
   /** total tries, the first included */
   attempts: z.number().int().min(1).max(20).default(1),
-  backoff: z
-    .strictObject({
-      initialMs: z.number().int().min(0).max(600_000).default(500),
-      factor: z.number().min(1).max(10).default(2),
-      maxMs: z.number().int().min(0).max(3_600_000).default(30_000),
-    })
-    .prefault({}),
+  backoff: backoffPolicy.prefault({}),
 });
 export type RetryPolicy = z.infer<typeof retryPolicy>;
 

@@ -104,11 +104,21 @@ describe('parseWorkflowDocument', () => {
       /cannot run a branch/,
     ],
     ['an invalid input schema', { ...base, inputSchema: { type: 'banana' } }, '/inputSchema', /invalid JSON Schema/],
+    ['more than 10 execution attempts', { ...base, retry: { attempts: 11 } }, '/retry/attempts', /too big|<=10/i],
+    ['zero execution attempts', { ...base, retry: { attempts: 0 } }, '/retry/attempts', /too small|>=1/i],
+    ['an execution retry without attempts', { ...base, retry: { backoff: { initialMs: 100 } } }, '/retry/attempts', /expected number/],
+    ['a negative execution backoff', { ...base, retry: { attempts: 2, backoff: { initialMs: -1 } } }, '/retry/backoff/initialMs', /too small|>=0/i],
+    ['an unknown execution retry setting', { ...base, retry: { attempts: 2, delay: 5 } }, '/retry', /delay/],
   ])('rejects %s with the path of the problem', (_what, raw, path, message) => {
     const issues = issuesOf(raw);
     const issue = issues.find((i) => i.path === path);
     expect(issue, JSON.stringify(issues)).toBeDefined();
     expect(issue!.message).toMatch(message);
+  });
+
+  it('fills the backoff of an execution retry policy that names only its attempts', () => {
+    expect(parseWorkflowDocument({ ...base, retry: { attempts: 3 } }).retry).toEqual({ attempts: 3, backoff: { initialMs: 500, factor: 2, maxMs: 30_000 } });
+    expect(parseWorkflowDocument(base).retry).toBeUndefined();
   });
 
   it('lets a template stand for a value of any type until run time', () => {

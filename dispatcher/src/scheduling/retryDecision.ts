@@ -1,4 +1,4 @@
-import type { TerminalStatus } from '@flow-like/core';
+import { jitteredBackoffMs, type TerminalStatus } from '@flow-like/core';
 import type { RunFailureReason } from '../launcher.js';
 
 /** Why an attempt ended without the executor recording an ending. */
@@ -6,8 +6,9 @@ export type LossReason = RunFailureReason | 'HeartbeatLost' | 'DispatcherStopped
 
 /**
  * Only losses of the infrastructure can succeed on a second try. A workflow's
- * own error never reaches here: the executor records it and its step retry
- * policy already had its say. Deadline, memory, image and cancel are final.
+ * own error never reaches here: the executor records it, or queues the next
+ * attempt itself when the workflow's retry policy asks for one. Deadline,
+ * memory, image and cancel are final.
  */
 const RETRYABLE: ReadonlySet<LossReason> = new Set<LossReason>(['PodLost', 'Evicted', 'ExecutorCrashed', 'LaunchFailed', 'HeartbeatLost', 'DispatcherStopped']);
 
@@ -38,10 +39,9 @@ function finalStatus(reason: LossReason): TerminalStatus {
   return 'failed';
 }
 
-/** Exponential backoff with equal jitter: half fixed, half random, so retrying replicas spread out. */
+/** Doubling backoff with equal jitter, so retrying replicas spread out. */
 export function retryDelayMs(attempt: number, settings: RetrySettings, random: () => number): number {
-  const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+  return jitteredBackoffMs({ initialMs: settings.baseDelayMs, factor: 2, maxMs: settings.maxDelayMs }, attempt, random);
 }
 
 export function decideAfterLoss(facts: LossFacts, settings: RetrySettings, random: () => number = Math.random): LossDecision {

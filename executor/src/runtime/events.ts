@@ -1,7 +1,13 @@
 /** What a client following an execution sees, one JSON line each, in order. */
 export type RunEvent =
   | { type: 'execution.started'; workflow: string; version?: string | number | undefined }
-  | { type: 'execution.finished'; status: string; error?: { step?: string; type?: string; reason: string; message: string } | undefined }
+  | {
+      type: 'execution.finished';
+      status: string;
+      error?: { step?: string; type?: string; reason: string; message: string } | undefined;
+      /** the workflow's retry policy queued another attempt, due after this long */
+      retryInMs?: number;
+    }
   | { type: 'step.started'; step: string; stepType: string; try: number }
   | { type: 'step.succeeded'; step: string; durationMs: number; output?: unknown; outputKey?: string }
   | { type: 'step.failed'; step: string; try: number; reason: string; message: string }

@@ -1,4 +1,4 @@
-import { toError, type RetryPolicy, type StepType } from '@flow-like/core';
+import { backoffCeilingMs, toError, type RetryPolicy, type StepType } from '@flow-like/core';
 import { stepModules } from '../steps/catalog.js';
 import type { LogLevel, StepRun } from '../steps/stepModule.js';
 import { abortError, childController, raceAbort, sleep } from './abort.js';
@@ -27,11 +27,6 @@ export function asStepError(error: unknown): StepError {
   return new StepError('error', toError(error).message);
 }
 
-export function backoffDelay(policy: RetryPolicy, failedTry: number): number {
-  const { initialMs, factor, maxMs } = policy.backoff;
-  return Math.min(maxMs, initialMs * factor ** (failedTry - 1));
-}
-
 /**
  * Run a step with its retry policy. `onTry` hears each try's number before it
  * starts. A failure that another try cannot fix, or a cancelled run, ends it at once.
@@ -52,7 +47,7 @@ export async function runWithRetries(
       if (signal.aborted) throw abortError(signal);
       const error = asStepError(caught);
       if (!error.retryable || attempt >= attempts || !step.retry) throw error;
-      const delayMs = backoffDelay(step.retry, attempt);
+      const delayMs = backoffCeilingMs(step.retry.backoff, attempt);
       environment.emit({ type: 'step.retried', step: step.id, try: attempt, delayMs, reason: error.reason, message: error.message });
       await sleep(delayMs, signal);
     }
