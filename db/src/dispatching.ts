@@ -110,6 +110,28 @@ function attemptPairs(attempts: readonly AttemptRef[]) {
   return sql`(${executions.id}, ${executions.attempt}) IN (SELECT * FROM unnest(${sql.param(attempts.map((a) => a.id))}::uuid[], ${sql.param(attempts.map((a) => a.attempt))}::int[]))`;
 }
 
+export interface LaunchedAttempt extends AttemptRef {
+  /** where the run lives: a Job name, a process id */
+  runner: string;
+}
+
+/**
+ * Records launches dispatching → starting, a whole round of them in one
+ * statement. Fenced like any transition: an attempt claimed meanwhile
+ * (running), cancelled or replaced stays as it is. Returns the attempts moved.
+ */
+export async function markAttemptsLaunched(db: Database, launched: readonly LaunchedAttempt[]): Promise<AttemptRef[]> {
+  if (launched.length === 0) return [];
+  const rows = await db.execute<{ id: string; attempt: number }>(sql`
+    UPDATE executions e
+    SET status = 'starting', status_reason = 'launched', runner = l.runner, updated_at = now()
+    FROM unnest(${sql.param(launched.map((l) => l.id))}::uuid[], ${sql.param(launched.map((l) => l.attempt))}::int[], ${sql.param(launched.map((l) => l.runner))}::text[])
+      AS l(id, attempt, runner)
+    WHERE e.id = l.id AND e.attempt = l.attempt AND e.status = 'dispatching'
+    RETURNING e.id, e.attempt`);
+  return rows.rows;
+}
+
 /**
  * The dispatcher watching a run vouches for it: until the executor claims
  * the attempt, and while it runs, so a run whose dispatcher died goes stale

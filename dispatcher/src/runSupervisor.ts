@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isTerminal, LostRace, toError, type ExecutionStatus } from '@flow-like/core';
-import { heartbeatAttempts, readAttemptStates, transitionExecution, type Database, type Execution } from '@flow-like/db';
+import { isTerminal, toError, type ExecutionStatus } from '@flow-like/core';
+import { heartbeatAttempts, markAttemptsLaunched, readAttemptStates, type AttemptState, type Database, type Execution, type LaunchedAttempt } from '@flow-like/db';
+import { batchCalls } from './batchCalls.js';
 import type { LaunchedRun, Launcher, RunOutcome } from './launcher.js';
 import { concurrencyLimit } from './concurrencyLimit.js';
 import { repeatEvery, type Repeating } from './repeatEvery.js';
@@ -45,6 +46,8 @@ export interface RunSupervisor {
 }
 
 const SETTLE_RETRY_MS = 1_000;
+/** rows one batched launch record or ending check touches at most */
+const WRITE_BATCH = 500;
 
 /** The driver's reason, which query builders keep in `cause`, without the query text. */
 function describe(error: unknown): string {
@@ -64,6 +67,25 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
   const limitLaunches = concurrencyLimit(deps.launchConcurrency);
   const carrying = new Set<Promise<void>>();
   let closing = false;
+  // a round's launches and endings each cost one statement, not one per attempt
+  const markLaunched = batchCalls(async (launched: LaunchedAttempt[]) => {
+    const moved = new Set((await markAttemptsLaunched(deps.db, launched)).map((a) => `${a.id}:${a.attempt}`));
+    return launched.map((l) => moved.has(`${l.id}:${l.attempt}`));
+  }, WRITE_BATCH);
+  const readState = batchCalls(async (ids: string[]) => {
+    const states = new Map((await readAttemptStates(deps.db, ids)).map((state) => [state.id, state]));
+    return ids.map((id): AttemptState | undefined => states.get(id));
+  }, WRITE_BATCH);
+  /** the executor recorded this attempt's ending itself, which its notification may not have told yet */
+  const endedOnItsOwn = async (entry: HeldAttempt) => {
+    try {
+      const state = await readState(entry.id);
+      return state !== undefined && state.attempt === entry.attempt && isTerminal(state.status);
+    } catch {
+      // settling reads the row again, and retries
+      return false;
+    }
+  };
 
   const stopRun = (entry: HeldAttempt) => {
     entry.stopRequested = true;
@@ -85,8 +107,8 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
     }
   };
 
-  const start = async (entry: HeldAttempt, execution: Execution): Promise<LaunchedRun> => {
-    const run = await deps.launcher.launch({
+  const start = (execution: Execution): Promise<LaunchedRun> =>
+    deps.launcher.launch({
       executionId: execution.id,
       attempt: execution.attempt,
       projectId: execution.projectId,
@@ -94,21 +116,22 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
       workflowVersion: execution.workflowVersion,
       timeoutSeconds: execution.timeoutSeconds,
     });
-    entry.run = run;
+
+  const recordLaunch = async (execution: Execution, run: LaunchedRun) => {
     try {
-      await transitionExecution(deps.db, { id: execution.id, attempt: execution.attempt, from: ['dispatching'], to: 'starting', reason: 'launched', set: { runner: run.runner } });
+      // not moved: claimed already (running) or cancelled meanwhile, which the watch sees to
+      await markLaunched({ id: execution.id, attempt: execution.attempt, runner: run.runner });
     } catch (error) {
-      // claimed already (running) or cancelled meanwhile: the watch sees to both. Any other
-      // failure only loses the runner column: the run exists and is watched all the same.
-      if (!(error instanceof LostRace)) deps.logger.warn({ executionId: execution.id, err: describe(error) }, 'recording the launch failed');
+      // only the runner column is lost: the run exists and is watched all the same
+      deps.logger.warn({ executionId: execution.id, err: describe(error) }, 'recording the launch failed');
     }
-    return run;
   };
 
   const carry = async (entry: HeldAttempt, execution: Execution, mode: 'launch' | 'adopt') => {
     let outcome: RunOutcome;
     try {
-      const run = await limitLaunches(() => (mode === 'launch' ? start(entry, execution) : deps.launcher.attach(execution.id, execution.attempt)));
+      // only the launcher's own calls count against the limit: recording them is batched
+      const run = await limitLaunches(() => (mode === 'launch' ? start(execution) : deps.launcher.attach(execution.id, execution.attempt)));
       if (!run) {
         // never launch an attempt twice: a run that cannot be found is lost, and a retry is a new attempt
         await settle(entry, 'PodLost', 'the run of this attempt no longer exists');
@@ -116,11 +139,12 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
       }
       entry.run = run;
       if (entry.stopRequested) stopRun(entry);
+      if (mode === 'launch') await recordLaunch(execution, run);
       outcome = await run.done;
     } catch (error) {
       outcome = { kind: 'failed', reason: 'LaunchFailed', message: toError(error).message };
     }
-    if (entry.ended) return;
+    if (entry.ended || (await endedOnItsOwn(entry))) return;
     await settle(entry, lossOf(outcome), outcome.kind === 'failed' ? outcome.message : 'the executor exited without recording an ending');
   };
 
