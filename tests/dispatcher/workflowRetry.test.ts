@@ -105,6 +105,15 @@ describe('a workflow that asks for its own failures to be retried', () => {
     expect(transitions.filter((t) => t.to_status === 'failed').map((t) => t.attempt)).toEqual([3]);
   });
 
+  it('gives a rerun the attempts of the version it reruns', async () => {
+    const { id } = await run({ name: 'rerun-failing', retry: { attempts: 2, backoff: FAST_RETRY }, steps: [{ id: 'boom', type: 'fail', params: { message: 'no luck' } }] });
+    const rerun = await system.call(`/v1/executions/${id}/rerun`, { token: key, method: 'POST' });
+    expect(rerun.status, JSON.stringify(rerun.body)).toBe(202);
+    const row = await pool.query<{ max_attempts: number }>('SELECT max_attempts FROM executions WHERE id = $1', [rerun.body.id]);
+    expect(row.rows[0]!.max_attempts).toBe(2);
+    await system.call(`/v1/executions/${rerun.body.id}/cancel`, { token: key, method: 'POST' });
+  });
+
   it('never retries the failure of a workflow that did not ask', async () => {
     const { finished, transitions, row } = await run({ name: 'no-retry', steps: [callStep('/unasked')] });
 
