@@ -66,6 +66,9 @@ export async function admitExecutions(
     const globalFree = request.limits.global - (total.rows[0]?.n ?? 0);
     if (globalFree <= 0) return [];
     const perProject = Math.min(request.maxCount, globalFree);
+    // The order spells out the index's NULLS LAST and the LIMIT is a constant, so the planner walks
+    // executions_admission_idx for a few rows per project instead of sorting a project's whole
+    // backlog (and paying for JIT compiling that plan) on every round; a project's own free slots cut the rank.
     const found = await tx.execute<{ id: string; project_id: string; priority: number; queued_at: Date | string; active: number; lim: number }>(sql`
       WITH active AS (
         SELECT project_id, count(*)::int AS n FROM executions WHERE status IN (${ACTIVE}) GROUP BY project_id
@@ -75,12 +78,14 @@ export async function admitExecutions(
       FROM projects p
       LEFT JOIN active a ON a.project_id = p.id
       CROSS JOIN LATERAL (
-        SELECT e.id, e.project_id, e.priority, e.queued_at
+        SELECT e.id, e.project_id, e.priority, e.queued_at,
+               row_number() OVER (ORDER BY e.priority DESC NULLS LAST, e.queued_at, e.id) AS rank
         FROM executions e
         WHERE e.project_id = p.id AND e.status = 'queued' AND (e.run_at IS NULL OR e.run_at <= now())
-        ORDER BY e.priority DESC, e.queued_at, e.id
-        LIMIT greatest(0, least(${perProject}, coalesce(p.concurrency_limit, ${request.limits.projectDefault}) - coalesce(a.n, 0)))
-      ) c`);
+        ORDER BY e.priority DESC NULLS LAST, e.queued_at, e.id
+        LIMIT ${perProject}
+      ) c
+      WHERE c.rank <= coalesce(p.concurrency_limit, ${request.limits.projectDefault}) - coalesce(a.n, 0)`);
     const candidates = found.rows.map((r) => ({
       id: r.id,
       projectId: r.project_id,
