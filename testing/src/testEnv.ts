@@ -122,6 +122,18 @@ function envVariables(env: Omit<TestEnv, 'env' | 'cleanup'>): Record<string, str
   };
 }
 
+/** A client of a test env's S3 server; s3rver does not take the SDK's default checksums. */
+export function testS3Client(s3: S3Settings): S3Client {
+  return new S3Client({
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    region: s3.region,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
 async function deleteBucket(client: S3Client, bucket: string): Promise<void> {
   for (;;) {
     const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -172,14 +184,7 @@ async function isolatedEnv(
   const settings = { databaseUrl, redisUrl: services.redisUrl, queuePrefix: `test-${id}`, s3 };
   let cleaning: Promise<void> | undefined;
   const cleanup = async (): Promise<void> => {
-    const client = new S3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const client = testS3Client(s3);
     try {
       const results = await Promise.allSettled([
         dropDatabase(adminUrl, database.name),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { contentKeys } from '@flow-like/core';
-import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { createTestEnv, testS3Client, type TestEnv } from '@flow-like/testing/testEnv';
 import { createProjectKey, startSystem, type RunningSystem } from '../support/system.js';
 import { createProject, expectProblem, greeting, registerWorkflow, startApi, UNKNOWN_ID, type RunningApi } from './apiHarness.js';
 import { openEvents, type SseEvent } from './sseClient.js';
@@ -90,14 +90,7 @@ describe('event replay from S3', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     api = await startApi(env, { env: { EVENTS_POLL_INTERVAL_MS: '100' } });
-    s3 = new S3Client({
-      endpoint: env.s3.endpoint!,
-      region: env.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    s3 = testS3Client(env.s3);
     ({ key } = await createProject(api, 'replay'));
     workflowId = await registerWorkflow(api, key, greeting);
   });

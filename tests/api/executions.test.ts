@@ -5,7 +5,7 @@ import { count, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { contentKeys, EXECUTION_QUEUE } from '@flow-like/core';
 import { createDatabase, schema, transitionExecution, type DatabaseHandle } from '@flow-like/db';
-import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { createTestEnv, testS3Client, type TestEnv } from '@flow-like/testing/testEnv';
 import { createProject, expectProblem, greeting, registerWorkflow, startApi, UNKNOWN_ID, type RunningApi } from './apiHarness.js';
 
 describe('execution routes', () => {
@@ -37,14 +37,7 @@ describe('execution routes', () => {
     database = createDatabase(env.databaseUrl);
     redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
     queue = new Queue(EXECUTION_QUEUE, { connection: redis, prefix: env.queuePrefix });
-    s3 = new S3Client({
-      endpoint: env.s3.endpoint!,
-      region: env.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    s3 = testS3Client(env.s3);
     ({ key, projectId } = await createProject(api, 'runs'));
     workflowId = await registerWorkflow(api, key, greeting);
   });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '@flow-like/db';
-import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { createTestEnv, testS3Client, type TestEnv } from '@flow-like/testing/testEnv';
 import { ADMIN_TOKEN, createProject, greeting, registerWorkflow, startApi, type RunningApi } from './apiHarness.js';
 import { malformedRequest, operationsOf, type Fixture, type FuzzRequest, type Operation, type ProjectIds } from './fuzzRequests.js';
 import { storedState } from './fuzzStoredState.js';
@@ -77,14 +77,7 @@ describe('malformed requests over every route', () => {
     api = await startApi(env, { env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' } });
     database = createDatabase(env.databaseUrl);
     redis = new Redis(env.redisUrl);
-    s3 = new S3Client({
-      endpoint: env.s3.endpoint!,
-      region: env.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    s3 = testS3Client(env.s3);
 
     const own = await projectWithData(api, 'fuzz-own');
     const foreign = await projectWithData(api, 'fuzz-foreign');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createTestEnv, testS3Client, type TestEnv } from '@flow-like/testing/testEnv';
 import { createProject, expectProblem, greeting, startApi, UNKNOWN_ID, type RunningApi } from './apiHarness.js';
 
 const yamlDocument = `
@@ -39,14 +39,7 @@ describe('workflow routes', () => {
     const second = await api.call('/v1/workflows', { token: key, body: { ...greeting, output: 'steps.greet.output' } });
     expect(second.body).toMatchObject({ id: first.body.id, version: 2, latestVersion: 2 });
 
-    const s3 = new S3Client({
-      endpoint: env.s3.endpoint!,
-      region: env.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const s3 = testS3Client(env.s3);
     const stored = await s3.send(new GetObjectCommand({ Bucket: env.s3.metadataBucket, Key: `workflows/${first.body.id}/versions/1.json` }));
     expect(JSON.parse(await stored.Body!.transformToString())).toMatchObject({ name: 'greeting' });
     s3.destroy();

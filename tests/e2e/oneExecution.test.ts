@@ -1,7 +1,7 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, listStatusHistory, type DatabaseHandle } from '@flow-like/db';
-import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { createTestEnv, testS3Client, type TestEnv } from '@flow-like/testing/testEnv';
 import { waitFor } from '@flow-like/testing/waitFor';
 import { createProjectKey, startSystem, type RunningSystem } from '../support/system.js';
 
@@ -54,14 +54,7 @@ describe('one execution, end to end', () => {
     expect(result.status).toBe(200);
     expect(result.body).toEqual({ output: { message: 'Hello, Ada ✓!' } });
 
-    const s3 = new S3Client({
-      endpoint: env.s3.endpoint!,
-      region: env.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const s3 = testS3Client(env.s3);
     const stored = await s3.send(new GetObjectCommand({ Bucket: env.s3.contentBucket, Key: `executions/${id}/1/result.json` }));
     expect(JSON.parse(await stored.Body!.transformToString())).toEqual({ output: { message: 'Hello, Ada ✓!' } });
     s3.destroy();

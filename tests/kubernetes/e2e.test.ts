@@ -1,8 +1,8 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, listStatusHistory, type DatabaseHandle } from '@flow-like/db';
 import { startKubeSimulator, type KubeSimulator } from '@flow-like/testing/kubeSimulator/index';
-import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
+import { createTestEnv, testS3Client, type TestEnv } from '@flow-like/testing/testEnv';
 import { waitFor } from '@flow-like/testing/waitFor';
 import { createProjectKey, EXECUTOR_COMMAND, REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
 
@@ -84,14 +84,7 @@ describe('one execution through the Kubernetes launcher, end to end', () => {
     expect(env0.find((e) => e.name === 'DATABASE_URL')).toEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'flow-like-db', key: 'DATABASE_URL' } } });
     expect(env0.some((e) => e.value === env.s3.secretAccessKey || e.value === env.databaseUrl)).toBe(false);
 
-    const s3 = new S3Client({
-      endpoint: env.s3.endpoint!,
-      region: env.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const s3 = testS3Client(env.s3);
     const stored = await s3.send(new GetObjectCommand({ Bucket: env.s3.contentBucket, Key: `executions/${id}/1/result.json` }));
     expect(JSON.parse(await stored.Body!.transformToString())).toEqual({ output: { message: 'Hello, Kube!' } });
     s3.destroy();
