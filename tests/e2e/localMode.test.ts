@@ -12,11 +12,15 @@ interface LocalRun {
   output: () => string;
 }
 
+/** Every local command started, so none outlives the file even when a start times out. */
+const started: ChildProcess[] = [];
+
 /** `npm start` without the install steps: the built local command, with its data in `dataDir`. */
 async function startLocal(dataDir: string): Promise<LocalRun> {
   const env: Record<string, string | undefined> = { ...process.env, FLOW_LIKE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'S3_ENDPOINT']) delete env[name];
   const child = spawn(process.execPath, ['local/dist/main.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -30,10 +34,10 @@ async function startLocal(dataDir: string): Promise<LocalRun> {
   return { child, url, output: () => output };
 }
 
-async function stopLocal(run: LocalRun): Promise<number | null> {
-  if (run.child.exitCode !== null) return run.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => run.child.once('exit', (code) => resolve(code)));
-  run.child.kill('SIGINT');
+async function stopLocal(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
   return exited;
 }
 
@@ -62,7 +66,6 @@ async function runToSuccess(run: LocalRun, key: string, workflowId: string, name
 
 describe('local mode (npm start)', () => {
   let dataDir: string;
-  let run: LocalRun | undefined;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'flow-like-local-'));
@@ -71,12 +74,12 @@ describe('local mode (npm start)', () => {
   });
 
   afterAll(async () => {
-    if (run) await stopLocal(run);
+    await Promise.all(started.map(stopLocal));
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('runs the example workflow, stops cleanly on Ctrl-C and starts again over the data it kept', async () => {
-    run = await startLocal(dataDir);
+    let run = await startLocal(dataDir);
     const key = (await readFile(join(dataDir, 'api-key'), 'utf8')).trim();
     const example = await readFile(join(REPO_ROOT, 'examples/hello-world.json'), 'utf8');
     const registered = await call(run, key, '/v1/workflows', example);
@@ -84,7 +87,7 @@ describe('local mode (npm start)', () => {
     const first = await runToSuccess(run, key, registered.body.id, 'local ✓');
     expect((await call(run, key, `/v1/executions/${first}/result`)).body).toEqual({ output: { message: 'Hello, local ✓!' } });
 
-    expect(await stopLocal(run)).toBe(0);
+    expect(await stopLocal(run.child)).toBe(0);
 
     run = await startLocal(dataDir);
     expect((await readFile(join(dataDir, 'api-key'), 'utf8')).trim()).toBe(key);
@@ -92,7 +95,6 @@ describe('local mode (npm start)', () => {
     expect(kept.body.status).toBe('succeeded');
     expect((await call(run, key, `/v1/executions/${first}/result`)).body).toEqual({ output: { message: 'Hello, local ✓!' } });
     await runToSuccess(run, key, registered.body.id, 'again');
-    expect(await stopLocal(run)).toBe(0);
-    run = undefined;
+    expect(await stopLocal(run.child)).toBe(0);
   }, 300_000);
 });
