@@ -3,23 +3,12 @@ import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
 import { readApiEnv, startApiService, type ApiService } from '@flow-like/api';
 import type { TestEnv } from '@flow-like/testing/testEnv';
+import { apiCaller, type Answer, type CallInit } from '../support/apiCall.js';
 
 export const ADMIN_TOKEN = 'route-test-admin-token-0123456789';
 export const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 
-export interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-  text: string;
-}
-
-export interface CallInit {
-  method?: string;
-  token?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { Answer, CallInit } from '../support/apiCall.js';
 
 export interface RunningApi {
   url: string;
@@ -47,24 +36,7 @@ export async function startApi(env: TestEnv, options: { env?: Record<string, str
     readApiEnv({ ...env.env, PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN, LOG_LEVEL: 'silent', ...options.env }),
     logger,
   );
-  const call = async (path: string, init: CallInit = {}): Promise<Answer> => {
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(service.url + path, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers,
-      ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
-    });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body, headers: response.headers, text };
-  };
+  const call = apiCaller(service.url);
   return { url: service.url, service, call, close: () => service.close() };
 }
 

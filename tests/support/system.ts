@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { readApiEnv, startApiService, type ApiService } from '@flow-like/api';
 import { readDispatcherEnv, startDispatcherService, type DispatcherOverrides, type DispatcherService } from '@flow-like/dispatcher';
 import type { TestEnv } from '@flow-like/testing/testEnv';
+import { apiCaller, type Answer, type CallInit } from './apiCall.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const EXECUTOR_COMMAND = [process.execPath, 'executor/dist/main.js'];
@@ -14,7 +15,7 @@ export interface RunningSystem {
   api: ApiService;
   dispatchers: DispatcherService[];
   /** fetch against the api with a bearer token, parsing JSON answers */
-  call(path: string, init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(path: string, init?: CallInit): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -50,25 +51,7 @@ export async function startSystem(env: TestEnv, options: SystemOptions = {}): Pr
       ),
     );
   }
-  const call: RunningSystem['call'] = async (path, init = {}) => {
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(api.url + path, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers,
-      ...(init.signal ? { signal: init.signal } : {}),
-      ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
-    });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body, headers: response.headers };
-  };
+  const call = apiCaller(api.url);
   return {
     apiUrl: api.url,
     adminToken: ADMIN_TOKEN,

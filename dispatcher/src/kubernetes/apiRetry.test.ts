@@ -2,23 +2,11 @@ import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { Unavailable } from '@flow-like/core';
 import { createApiCaller, isRetryable, retryDelayMs, type RetryPolicy } from './apiRetry.js';
-import { TokenBucket, type Clock } from './tokenBucket.js';
+import { manualClock } from './manualClock.test-support.js';
+import { TokenBucket } from './tokenBucket.js';
 
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 };
 const apiError = (code: number, headers: Record<string, string> = {}) => new ApiException(code, `HTTP ${code}`, '{"kind":"Status","message":"nope"}', headers);
-
-function recordingClock(): Clock & { slept: number[] } {
-  let now = 0;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
 
 describe('API retries', () => {
   it.each([
@@ -46,7 +34,7 @@ describe('API retries', () => {
   });
 
   it('retries until the request succeeds, sleeping between tries', async () => {
-    const clock = recordingClock();
+    const clock = manualClock();
     const call = createApiCaller(new TokenBucket(1_000, 1_000, clock), policy, clock);
     let tries = 0;
     const result = await call('thing', async () => {
@@ -59,7 +47,7 @@ describe('API retries', () => {
   });
 
   it('gives up after the last attempt with Unavailable, and does not retry a client error', async () => {
-    const clock = recordingClock();
+    const clock = manualClock();
     const call = createApiCaller(new TokenBucket(1_000, 1_000, clock), policy, clock);
     let tries = 0;
     await expect(

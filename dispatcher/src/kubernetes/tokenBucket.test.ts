@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket, type Clock } from './tokenBucket.js';
-
-function manualClock(): Clock & { slept: number[] } {
-  let now = 0;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
+import { manualClock } from './manualClock.test-support.js';
+import { TokenBucket } from './tokenBucket.js';
 
 describe('TokenBucket', () => {
   it('lets a burst through at once, then spaces requests at the QPS', async () => {
