@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EXECUTION_QUEUE, executionJobOptions, Unavailable, type ExecutionJob } from '@flow-like/core';
+import { EXECUTION_QUEUE, executionJobId, executionJobOptions, Unavailable, type ExecutionJob } from '@flow-like/core';
 
 export type ExecutionQueue = Queue<ExecutionJob>;
 
@@ -28,4 +28,9 @@ export async function enqueueExecutions(queue: ExecutionQueue, executions: reado
   } catch (error) {
     throw new Unavailable('Redis', error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Remove the wake-ups of executions whose rows were not stored. Best effort: never throws. */
+export async function withdrawExecutions(queue: ExecutionQueue, executions: readonly { id: string }[], onError: (error: unknown) => void): Promise<void> {
+  await Promise.all(executions.map((e) => queue.remove(executionJobId(e.id)).catch(onError)));
 }

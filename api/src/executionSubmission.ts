@@ -3,30 +3,19 @@ import {
   Conflict,
   type DomainError,
   Invalid,
-  NotFound,
   newId,
   PayloadTooLarge,
-  TooManyRequests,
   validateWorkflowInput,
   type InvalidIssue,
-  type WorkflowDocument,
 } from '@flow-like/core';
-import {
-  getLiveWorkflowVersion,
-  submitExecutions,
-  type Database,
-  type Execution,
-  type NewExecution,
-  type Workflow,
-  type WorkflowVersion,
-} from '@flow-like/db';
-import { queueRoom } from '@flow-like/db/queueRoom';
+import { submitExecutions, WorkflowChanged, type Execution, type NewExecution } from '@flow-like/db';
 import { canonicalJson } from './canonicalJson.js';
 import type { ApiDeps } from './context.js';
 import type { ApiLimits } from './env.js';
-import { enqueueExecutions } from './executionQueue.js';
+import { enqueueExecutions, withdrawExecutions } from './executionQueue.js';
+import type { QueueRoomGate } from './queueRoomGate.js';
 import { unstorableJson } from './storableJson.js';
-import { parsedWorkflowDocument } from './workflowDocumentCache.js';
+import type { SubmissionTarget, SubmissionTargets, TargetRequest } from './submissionTargets.js';
 
 export interface ExecutionRequest {
   input?: unknown;
@@ -42,7 +31,7 @@ const MAX_RUN_AT_DAYS = 366;
 /** A queued execution's row values, or every reason it cannot be one (paths relative to the request item). */
 export function prepareExecution(
   request: ExecutionRequest,
-  target: { projectId: string; workflowId: string; version: number; document: WorkflowDocument },
+  target: SubmissionTarget,
   limits: ApiLimits,
   now: Date,
 ): { values: NewExecution } | { issues: InvalidIssue[]; tooLarge?: string } {
@@ -88,44 +77,6 @@ export function requestHash(workflowId: string, body: unknown): string {
   return createHash('sha256').update(canonicalJson({ workflowId, body })).digest('hex');
 }
 
-/** The live workflow of the project and the version asked for (latest when absent). */
-export async function resolveWorkflowVersion(
-  db: Database,
-  projectId: string,
-  workflowId: string,
-  versionNumber: number | undefined,
-): Promise<{ workflow: Workflow; version: WorkflowVersion; document: WorkflowDocument }> {
-  const found = await getLiveWorkflowVersion(db, workflowId, projectId, versionNumber);
-  if (!found) throw new NotFound('workflow', workflowId);
-  const { workflow, version } = found;
-  if (!version) throw new Invalid(`workflow version ${versionNumber ?? workflow.latestVersion} does not exist`, '/version');
-  return { workflow, version, document: parsedWorkflowDocument(version) };
-}
-
-const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
-
-/** Queue depths are counted only to one past their limit. */
-function countedUpTo(counted: number, limit: number): string {
-  return counted > limit ? `more than ${limit}` : String(counted);
-}
-
-/** Refuse a submission that would take the queue past its depth (DESIGN.md §5 backpressure). */
-export async function checkQueueDepth(db: Database, projectId: string, adding: number, limits: ApiLimits): Promise<void> {
-  const room = await queueRoom(db, projectId, { projectDefault: limits.maxProjectQueueDepth, total: limits.maxQueueDepth });
-  if (room.project + adding > room.projectLimit) {
-    throw new TooManyRequests(
-      `the project has ${countedUpTo(room.project, room.projectLimit)} queued executions; its queue holds at most ${room.projectLimit}`,
-      QUEUE_FULL_RETRY_AFTER_SECONDS,
-    );
-  }
-  if (room.total + adding > limits.maxQueueDepth) {
-    throw new TooManyRequests(
-      `the queue is full (${countedUpTo(room.total, limits.maxQueueDepth)} queued executions, at most ${limits.maxQueueDepth}); try again later`,
-      QUEUE_FULL_RETRY_AFTER_SECONDS,
-    );
-  }
-}
-
 export interface Rejection {
   /** JSON pointer of the request item the issues belong to */
   prefix: string;
@@ -146,12 +97,50 @@ export function rejectedItem(rejection: { issues: InvalidIssue[]; tooLarge?: str
   return rejectionError([{ prefix: '', ...rejection }]) ?? new Invalid('the request was rejected');
 }
 
-/** Insert and enqueue together (one transaction, one Redis round trip), then count them. */
-export async function acceptExecutions(deps: ApiDeps, values: NewExecution[]): Promise<Execution[]> {
+export interface SubmissionGates {
+  targets: SubmissionTargets;
+  room: QueueRoomGate;
+}
+
+/** Enqueue and insert (one Redis and one Postgres round trip, see submitExecutions), then count them. */
+export async function acceptExecutions(deps: ApiDeps, values: NewExecution[], options: { latest?: boolean } = {}): Promise<Execution[]> {
   const now = deps.now ?? (() => new Date());
-  const rows = await submitExecutions(deps.db, values, (inserted) => enqueueExecutions(deps.queue, inserted, now()));
+  const rows = await submitExecutions(
+    deps.db,
+    values,
+    {
+      enqueue: (queued) => enqueueExecutions(deps.queue, queued, now()),
+      withdraw: (queued) => withdrawExecutions(deps.queue, queued, (error) => deps.logger.warn({ err: error }, 'withdrawing a wake-up failed; it only wakes an admission round')),
+    },
+    options,
+  );
   if (rows[0]) deps.metrics.submissions.inc({ project: rows[0].projectId }, rows.length);
   return rows;
+}
+
+/**
+ * Store executions of one workflow: read the version they run (cached), build
+ * their rows, check queue room, enqueue and insert. When the insert finds the
+ * workflow changed since a cached read, the rows are built once more from a
+ * fresh read (which answers 404 for a deleted workflow).
+ */
+export async function submitToWorkflow(
+  deps: ApiDeps,
+  gates: SubmissionGates,
+  request: TargetRequest,
+  build: (target: SubmissionTarget) => NewExecution[],
+): Promise<Execution[]> {
+  for (const fresh of [false, true]) {
+    const target = await gates.targets.get(request, { fresh });
+    const values = build(target);
+    await gates.room.admit(request.projectId, values.length);
+    try {
+      return await acceptExecutions(deps, values, { latest: request.version === undefined });
+    } catch (error) {
+      if (!(error instanceof WorkflowChanged)) throw error;
+    }
+  }
+  throw new Conflict(`workflow ${request.workflowId} changed while the submission was stored; try again`);
 }
 
 export function isIdempotencyConflict(error: unknown): boolean {

@@ -54,8 +54,10 @@ export async function startBenchSystem(): Promise<BenchSystem> {
   const port = await findFreePort();
   const queuePrefix = 'bench';
   let output = '';
+  // node flags for the api, e.g. --cpu-prof to see where it spends its time
+  const nodeArgs = process.env.BENCH_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   // setpriv makes the kernel kill the api if this process dies first
-  const api = spawn('setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, 'api/dist/main.js'], {
+  const api = spawn('setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs, 'api/dist/main.js'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {

@@ -57,14 +57,16 @@ async function fixture(db: Database) {
   return { projectId: project.id, workflowId: workflow.id };
 }
 
-/** Insert queued executions and enqueue them in the same transaction, as the api does. */
+/** Enqueue and insert queued executions, as the api does. */
 async function submit(db: Database, target: { projectId: string; workflowId: string }, count: number): Promise<string[]> {
   const rows = await submitExecutions(
     db,
     Array.from({ length: count }, () => ({ id: newId(), ...target, workflowVersion: 1, input: {}, timeoutSeconds: 600 })),
-    async (inserted) => {
-      const now = new Date();
-      await queue.addBulk(inserted.map((e) => ({ name: 'execute', data: { executionId: e.id, projectId: e.projectId }, opts: executionJobOptions(e, now) })));
+    {
+      enqueue: async (queued) => {
+        const now = new Date();
+        await queue.addBulk(queued.map((e) => ({ name: 'execute', data: { executionId: e.id, projectId: e.projectId }, opts: executionJobOptions(e, now) })));
+      },
     },
   );
   return rows.map((r) => r.id);
@@ -120,8 +122,10 @@ async function dispatcherMeasurements(target: { projectId: string; workflowId: s
       const started = performance.now();
       const id = newId();
       const seen = new Promise<void>((resolve) => launched.set(id, resolve));
-      await submitExecutions(database.db, [{ id, ...target, workflowVersion: 1, input: {}, timeoutSeconds: 600 }], async ([row]) => {
-        await queue.add('execute', { executionId: row!.id, projectId: row!.projectId }, executionJobOptions(row!, new Date()));
+      await submitExecutions(database.db, [{ id, ...target, workflowVersion: 1, input: {}, timeoutSeconds: 600 }], {
+        enqueue: async ([queued]) => {
+          await queue.add('execute', { executionId: queued!.id, projectId: queued!.projectId }, executionJobOptions(queued!, new Date()));
+        },
       });
       await seen;
       latencies.push(performance.now() - started);

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { LostRace, statusesLeadingTo, type ExecutionStatus } from '@flow-like/core';
 import type { Database } from './client.js';
-import { executions, executionTransitions } from './schema.js';
+import { executions, executionTransitions, workflows } from './schema.js';
 
 type ExecutionRecord = typeof executions.$inferSelect;
 export type Execution = Omit<ExecutionRecord, 'status'> & { status: ExecutionStatus };
@@ -18,25 +18,87 @@ function asExecution(row: ExecutionRecord): Execution {
   return row as Execution;
 }
 
+/** What a wake-up in the queue is made from: all known before the row exists. */
+export interface QueuedExecution {
+  id: string;
+  projectId: string;
+  priority: number;
+  runAt: Date | null;
+}
+
+export interface Wakeups {
+  /** add the wake-ups of rows about to be inserted; when this fails, nothing is stored */
+  enqueue(executions: readonly QueuedExecution[]): Promise<void>;
+  /** take them back after the insert failed; must not throw */
+  withdraw?(executions: readonly QueuedExecution[]): Promise<void>;
+}
+
 /**
- * Insert queued executions and hand them to `beforeCommit` (the enqueue) inside
- * the same transaction: if the enqueue fails, no row stays behind, so a client
- * that saw an error can simply retry. (An enqueued job whose row never
- * committed is dropped by the dispatcher when it finds no row.)
+ * The workflow of the rows was deleted, or, for a submission of its latest
+ * version, got a newer version after it was read. Nothing was inserted; the
+ * caller reads the workflow again.
+ */
+export class WorkflowChanged extends Error {
+  constructor() {
+    super('the workflow was deleted or got a newer version while the submission was stored');
+    this.name = 'WorkflowChanged';
+  }
+}
+
+function isNotNullViolation(error: unknown, column: string): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const candidate = current as { code?: unknown; column?: unknown; cause?: unknown };
+    if (candidate.code === '23502' && candidate.column === column) return true;
+    current = candidate.cause;
+  }
+  return false;
+}
+
+/**
+ * Enqueue the wake-ups, then insert the queued rows in one statement. In this
+ * order the common case costs one Redis and one Postgres round trip and needs
+ * no transaction held open across the Redis call:
+ * - Redis refuses: nothing was inserted (the client can simply retry).
+ * - the insert fails: the wake-ups are withdrawn; one left behind (the api
+ *   died in between) only wakes an admission round, which finds no row.
+ * - a dispatcher woken before the row commits finds nothing; the insert's
+ *   status NOTIFY wakes it again once the row is visible.
+ *
+ * Each row's workflow version is read from the live workflow inside the
+ * insert: a workflow deleted since the caller read it, or (`latest`) one that
+ * has a newer version, yields NULL, which the NOT NULL column refuses; that
+ * refusal becomes WorkflowChanged. So a cached read of the workflow is never
+ * acted on after the workflow changed.
  */
 export async function submitExecutions(
   db: Database,
   values: readonly NewExecution[],
-  beforeCommit: (rows: Execution[]) => Promise<void>,
+  wakeups: Wakeups,
+  options: { latest?: boolean } = {},
 ): Promise<Execution[]> {
-  return db.transaction(async (tx) => {
-    const rows = (await tx
+  const queued = values.map((v) => ({ id: v.id, projectId: v.projectId, priority: v.priority ?? 0, runAt: v.runAt ?? null }));
+  await wakeups.enqueue(queued);
+  try {
+    const rows = await db
       .insert(executions)
-      .values(values.map((v) => ({ ...v, status: 'queued', attempt: 1 })))
-      .returning()).map(asExecution);
-    await beforeCommit(rows);
-    return rows;
-  });
+      .values(
+        values.map((v) => ({
+          ...v,
+          workflowVersion: sql`(SELECT ${v.workflowVersion}::int FROM ${workflows}
+            WHERE ${workflows.id} = ${v.workflowId} AND ${workflows.projectId} = ${v.projectId} AND ${workflows.deletedAt} IS NULL
+            ${options.latest ? sql`AND ${workflows.latestVersion} = ${v.workflowVersion}` : sql``})`,
+          status: 'queued',
+          attempt: 1,
+        })),
+      )
+      .returning();
+    return rows.map(asExecution);
+  } catch (error) {
+    // the insert's error is the one that matters; a wake-up left behind only wakes an admission round
+    await wakeups.withdraw?.(queued).catch(() => undefined);
+    if (isNotNullViolation(error, 'workflow_version')) throw new WorkflowChanged();
+    throw error;
+  }
 }
 
 /** Scoped by project whenever the caller acts for a project: another project's id reads as "not found". */

@@ -33,7 +33,7 @@ describe('guarded status transitions', () => {
     const [row] = await submitExecutions(
       database.db,
       [{ id: newId(), projectId, workflowId, workflowVersion: 1, input: {}, timeoutSeconds: 60 }],
-      async () => {},
+      { enqueue: async () => {} },
     );
     return row!;
   }

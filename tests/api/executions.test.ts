@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Queue } from 'bullmq';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { contentKeys, EXECUTION_QUEUE } from '@flow-like/core';
 import { createDatabase, schema, transitionExecution, type DatabaseHandle } from '@flow-like/db';
@@ -66,6 +66,18 @@ describe('execution routes', () => {
     expect(await job?.isDelayed()).toBe(true);
   });
 
+  it('a submission right after a new version was registered runs and validates against that version', async () => {
+    const name = 'versions-in-flight';
+    const id: string = (await api.call('/v1/workflows', { token: key, body: { ...greeting, name } })).body.id;
+    const submit = (body: Record<string, unknown>) => api.call(`/v1/workflows/${id}/executions`, { token: key, body });
+    expect((await submit({ input: { name: 'v1' } })).body.workflowVersion).toBe(1);
+    const stricter = { ...greeting, name, inputSchema: { ...greeting.inputSchema, required: ['name', 'title'], properties: { ...greeting.inputSchema.properties, title: { type: 'string' } } } };
+    expect((await api.call('/v1/workflows', { token: key, body: stricter })).body.version).toBe(2);
+    expectProblem(await submit({ input: { name: 'v2' } }), 422, /title/);
+    expect((await submit({ input: { name: 'v2', title: 'Dr' } })).body.workflowVersion).toBe(2);
+    expect((await submit({ input: { name: 'v1' }, version: 1 })).body.workflowVersion).toBe(1);
+  });
+
   it('validates the input against the workflow input schema and names each path', async () => {
     const before = await rowsOf(projectId);
     const answer = await api.call(`/v1/workflows/${workflowId}/executions`, { token: key, body: { input: { name: 7, extra: true } } });
@@ -126,6 +138,11 @@ describe('execution routes', () => {
       expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
       expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
       expect(await rowsOf(projectId)).toBe(before + 1);
+      // a duplicate whose insert lost the race withdrew the wake-up it had enqueued first
+      const waiting = await queue.getJobs(['waiting', 'prioritized', 'delayed']);
+      const ids = new Set(waiting.map((job) => job.data.executionId as string));
+      const rows = await database.db.select({ id: schema.executions.id }).from(schema.executions).where(inArray(schema.executions.id, [...ids]));
+      expect(rows.length).toBe(ids.size);
     });
 
     it('keys belong to a project: another project may use the same key', async () => {

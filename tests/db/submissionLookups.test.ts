@@ -40,7 +40,7 @@ describe('the lookups of a submission', () => {
     submitExecutions(
       database.db,
       Array.from({ length: n }, () => ({ id: newId(), projectId, workflowId, workflowVersion: 1, input: {}, timeoutSeconds: 60 })),
-      async () => {},
+      { enqueue: async () => {} },
     );
 
   it('queue room: the project limit or the default, and counts of queued rows only, stopping one past each limit', async () => {

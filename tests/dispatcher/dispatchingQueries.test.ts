@@ -43,7 +43,7 @@ describe('dispatching queries', () => {
     submitExecutions(
       database.db,
       Array.from({ length: n }, () => ({ id: newId(), projectId, workflowId, workflowVersion: 1, input: {}, timeoutSeconds: 60 })),
-      async () => {},
+      { enqueue: async () => {} },
     );
   const takeAll = (round: { candidates: { id: string }[] }) => round.candidates.map((c) => c.id);
 

@@ -30,7 +30,7 @@ export async function prepareAttempt(db: Database, document: unknown, input: unk
   const [execution] = await submitExecutions(
     db,
     [{ id: newId(), projectId: project.id, workflowId: workflow.id, workflowVersion: version.version, input, timeoutSeconds: options.timeoutSeconds ?? 600 }],
-    async () => {},
+    { enqueue: async () => {} },
   );
   await transitionExecution(db, { id: execution!.id, to: 'dispatching', from: ['queued'], attempt: 1 });
   return { executionId: execution!.id, attempt: 1 };

@@ -1,21 +1,24 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { Conflict, Invalid, NotFound, parseWorkflowDocument } from '@flow-like/core';
-import { findExecutionByIdempotencyKey, getExecution, getWorkflow, getWorkflowVersion } from '@flow-like/db';
+import { findExecutionByIdempotencyKey, getExecution, getWorkflow, getWorkflowVersion, WorkflowChanged } from '@flow-like/db';
+import { queueRoom } from '@flow-like/db/queueRoom';
 import { requireProject, type AuthVariables } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import {
   acceptExecutions,
-  checkQueueDepth,
   isIdempotencyConflict,
   prepareExecution,
   replayOrConflict,
   requestHash,
   rejectedItem,
   rejectionError,
-  resolveWorkflowVersion,
+  submitToWorkflow,
+  type SubmissionGates,
 } from '../executionSubmission.js';
 import { COMMON_ERRORS, problemResponses } from '../openapiResponses.js';
 import { presentExecution } from '../presenters.js';
+import { queueRoomGate } from '../queueRoomGate.js';
+import { submissionTargets } from '../submissionTargets.js';
 import { unstorableJson } from '../storableJson.js';
 import { batchSubmitBody, executionView, idempotencyHeaders, idParam, submitExecutionBody } from '../schemas.js';
 
@@ -56,9 +59,19 @@ const rerunRoute = createRoute({
   },
 });
 
+/** how long a queue count is reused while the queues are at most half full (queueRoomGate) */
+const QUEUE_COUNT_MAX_AGE_MS = 1_000;
+
 export function submissionRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<{ Variables: AuthVariables }>();
   const now = deps.now ?? (() => new Date());
+  const gates: SubmissionGates = {
+    targets: submissionTargets(deps.db),
+    room: queueRoomGate(
+      (projectId) => queueRoom(deps.db, projectId, { projectDefault: deps.limits.maxProjectQueueDepth, total: deps.limits.maxQueueDepth }),
+      { totalLimit: deps.limits.maxQueueDepth, maxAgeMs: QUEUE_COUNT_MAX_AGE_MS },
+    ),
+  };
 
   app.openapi(submitRoute, async (c) => {
     const projectId = requireProject(c.get('principal'), 'submit');
@@ -73,17 +86,12 @@ export function submissionRoutes(deps: ApiDeps) {
       const existing = await findExecutionByIdempotencyKey(deps.db, projectId, key);
       if (existing) return c.json(presentExecution(replayOrConflict(existing, hash!)), 200, { 'idempotent-replayed': 'true' });
     }
-    const target = await resolveWorkflowVersion(deps.db, projectId, id, body.version);
-    const prepared = prepareExecution(
-      body,
-      { projectId, workflowId: target.workflow.id, version: target.version.version, document: target.document },
-      deps.limits,
-      now(),
-    );
-    if (!('values' in prepared)) throw rejectedItem(prepared);
-    await checkQueueDepth(deps.db, projectId, 1, deps.limits);
     try {
-      const [execution] = await acceptExecutions(deps, [{ ...prepared.values, idempotencyKey: key ?? null, requestHash: hash ?? null }]);
+      const [execution] = await submitToWorkflow(deps, gates, { projectId, workflowId: id, version: body.version }, (target) => {
+        const prepared = prepareExecution(body, target, deps.limits, now());
+        if (!('values' in prepared)) throw rejectedItem(prepared);
+        return [{ ...prepared.values, idempotencyKey: key ?? null, requestHash: hash ?? null }];
+      });
       return c.json(presentExecution(execution!), 202, { location: `/v1/executions/${execution!.id}` });
     } catch (error) {
       // a concurrent request with the same key committed first
@@ -98,15 +106,13 @@ export function submissionRoutes(deps: ApiDeps) {
     const projectId = requireProject(c.get('principal'), 'submit');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const target = await resolveWorkflowVersion(deps.db, projectId, id, body.version);
-    const spec = { projectId, workflowId: target.workflow.id, version: target.version.version, document: target.document };
-    const at = now();
-    const prepared = body.items.map((item) => prepareExecution(item, spec, deps.limits, at));
-    const rejected = rejectionError(prepared.flatMap((p, index) => ('values' in p ? [] : [{ prefix: `/items/${index}`, ...p }])));
-    if (rejected) throw rejected;
-    const values = prepared.flatMap((p) => ('values' in p ? [p.values] : []));
-    await checkQueueDepth(deps.db, projectId, values.length, deps.limits);
-    const rows = await acceptExecutions(deps, values);
+    const rows = await submitToWorkflow(deps, gates, { projectId, workflowId: id, version: body.version }, (target) => {
+      const at = now();
+      const prepared = body.items.map((item) => prepareExecution(item, target, deps.limits, at));
+      const rejected = rejectionError(prepared.flatMap((p, index) => ('values' in p ? [] : [{ prefix: `/items/${index}`, ...p }])));
+      if (rejected) throw rejected;
+      return prepared.flatMap((p) => ('values' in p ? [p.values] : []));
+    });
     return c.json({ items: rows.map((row) => presentExecution(row)) }, 202);
   });
 
@@ -115,8 +121,9 @@ export function submissionRoutes(deps: ApiDeps) {
     const { id } = c.req.valid('param');
     const original = await getExecution(deps.db, id, projectId);
     if (!original) throw new NotFound('execution', id);
+    const workflowDeleted = () => new Conflict(`workflow ${original.workflowId} was deleted; its executions cannot be rerun`);
     const workflow = await getWorkflow(deps.db, original.workflowId, projectId);
-    if (!workflow) throw new Conflict(`workflow ${original.workflowId} was deleted; its executions cannot be rerun`);
+    if (!workflow) throw workflowDeleted();
     const version = await getWorkflowVersion(deps.db, workflow.id, original.workflowVersion);
     if (!version) throw new Conflict(`workflow version ${original.workflowVersion} is gone`);
     const prepared = prepareExecution(
@@ -126,8 +133,10 @@ export function submissionRoutes(deps: ApiDeps) {
       now(),
     );
     if (!('values' in prepared)) throw rejectedItem(prepared);
-    await checkQueueDepth(deps.db, projectId, 1, deps.limits);
-    const [execution] = await acceptExecutions(deps, [prepared.values]);
+    await gates.room.admit(projectId, 1);
+    const [execution] = await acceptExecutions(deps, [prepared.values]).catch((error: unknown) => {
+      throw error instanceof WorkflowChanged ? workflowDeleted() : error;
+    });
     return c.json(presentExecution(execution!), 202, { location: `/v1/executions/${execution!.id}` });
   });
 
