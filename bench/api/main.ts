@@ -22,11 +22,15 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const durationMs = Number(args.seconds) * 1000;
 const concurrency = Number(args.concurrency);
-if (!(durationMs > 0) || !(concurrency > 0)) throw new Error('--seconds and --concurrency must be positive numbers');
+const rounds = Number(args.rounds);
+if (!(durationMs > 0) || !(concurrency > 0) || !(Number.isInteger(rounds) && rounds > 0)) {
+  throw new Error('--seconds and --concurrency must be positive numbers, --rounds a positive whole number');
+}
 const warmupMs = Math.min(2_000, durationMs / 4);
 
 async function post(url: string, token: string, body: unknown): Promise<{ status: number; body: any }> {
@@ -77,9 +81,13 @@ function httpSubmission(system: BenchSystem, fixture: { key: string; workflowId:
 
 type Row = [string, number, number, number, number, number];
 
+function rate(result: LoadResult): number {
+  return (result.completed / result.elapsedMs) * 1000;
+}
+
 function row(label: string, result: LoadResult): Row {
   const { p50, p99 } = summarizeLatencies(result.latenciesMs);
-  return [label, (result.completed / result.elapsedMs) * 1000, result.completed, result.failed, p50, p99];
+  return [label, rate(result), result.completed, result.failed, p50, p99];
 }
 
 function reportFailures(label: string, result: LoadResult): void {
@@ -107,33 +115,46 @@ try {
     await database.pool.query('TRUNCATE executions CASCADE');
   };
 
-  console.log(`measuring: ${durationMs / 1000} s per phase, ${concurrency} in flight for the maximum rate`);
+  console.log(`measuring: ${rounds} rounds of ${durationMs / 1000} s per side, ${concurrency} in flight for the maximum rate`);
   await closedLoop(direct, { concurrency, durationMs: warmupMs });
-  await emptyQueue();
-  const baseline = await closedLoop(direct, { concurrency, durationMs });
-  await emptyQueue();
   await closedLoop(viaHttp, { concurrency, durationMs: warmupMs });
-  await emptyQueue();
-  const maximum = await closedLoop(viaHttp, { concurrency, durationMs });
-  const maxRate = (maximum.completed / maximum.elapsedMs) * 1000;
+  // the two sides alternate, so a change in what else runs on the machine reaches both alike
+  const measured: Array<{ baseline: LoadResult; api: LoadResult; share: number }> = [];
+  for (let round = 0; round < rounds; round++) {
+    await emptyQueue();
+    const baseline = await closedLoop(direct, { concurrency, durationMs });
+    await emptyQueue();
+    const api = await closedLoop(viaHttp, { concurrency, durationMs });
+    measured.push({ baseline, api, share: rate(api) / rate(baseline) });
+  }
+  const median = [...measured].sort((a, b) => a.share - b.share)[Math.floor(measured.length / 2)]!;
+  const maxRate = rate(median.api);
   await emptyQueue();
   const atHalf = await openLoop(viaHttp, { ratePerSecond: maxRate * 0.5, durationMs });
   await emptyQueue();
   const atEightyPercent = await openLoop(viaHttp, { ratePerSecond: maxRate * 0.8, durationMs });
   await queue.close();
 
-  const rows: Row[] = [
-    row(`INSERT + enqueue in a loop, no HTTP (${concurrency} in flight)`, baseline),
-    row(`POST /v1/workflows/:id/executions (${concurrency} in flight)`, maximum),
+  const rows: Row[] = measured.flatMap(({ baseline, api }, round) => [
+    row(`${round + 1}: INSERT + enqueue in a loop, no HTTP (${concurrency} in flight)`, baseline),
+    row(`${round + 1}: POST /v1/workflows/:id/executions (${concurrency} in flight)`, api),
+  ]);
+  rows.push(
     row(`POST at 50% of the API maximum (${(maxRate * 0.5).toFixed(0)}/s offered)`, atHalf),
     row(`POST at 80% of the API maximum (${(maxRate * 0.8).toFixed(0)}/s offered)`, atEightyPercent),
-  ];
+  );
   console.log(renderTable(['phase', 'accepted/s', 'accepted', 'failed', 'p50 ms', 'p99 ms'], rows));
-  for (const [label, result] of [['baseline', baseline], ['maximum', maximum], ['50%', atHalf], ['80%', atEightyPercent]] as const) reportFailures(label, result);
+  measured.forEach(({ baseline, api }, round) => {
+    reportFailures(`round ${round + 1} baseline`, baseline);
+    reportFailures(`round ${round + 1} api`, api);
+  });
+  for (const [label, result] of [['50%', atHalf], ['80%', atEightyPercent]] as const) reportFailures(label, result);
 
-  const baselineRate = (baseline.completed / baseline.elapsedMs) * 1000;
-  const share = maxRate / baselineRate;
-  console.log(`\nAPI reaches ${(share * 100).toFixed(0)}% of the loop without HTTP (target at least ${TARGET_SHARE * 100}%): ${share >= TARGET_SHARE ? 'met' : 'NOT met'}`);
+  const shares = measured.map((m) => `${(m.share * 100).toFixed(0)}%`).join(', ');
+  const share = median.share;
+  console.log(
+    `\nAPI reaches ${(share * 100).toFixed(0)}% of the loop without HTTP (median of rounds: ${shares}; target at least ${TARGET_SHARE * 100}%): ${share >= TARGET_SHARE ? 'met' : 'NOT met'}`,
+  );
 } finally {
   redis.disconnect();
   await database.close();
