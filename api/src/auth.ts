@@ -13,9 +13,13 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** The configured token's digest, computed once rather than on every request. */
+let adminDigest: { token: string; digest: Buffer } | undefined;
+
 /** Constant-time comparison of equal-length digests, so the token cannot be guessed byte by byte. */
 export function isAdminToken(candidate: string, adminToken: string): boolean {
-  return timingSafeEqual(digest(candidate), digest(adminToken));
+  if (adminDigest?.token !== adminToken) adminDigest = { token: adminToken, digest: digest(adminToken) };
+  return timingSafeEqual(digest(candidate), adminDigest.digest);
 }
 
 /**
