@@ -179,11 +179,9 @@ export function createRunSupervisor(deps: RunSupervisorDeps): RunSupervisor {
       const attempts = [...held.values()].map(({ id, attempt }) => ({ id, attempt }));
       if (attempts.length === 0) return;
       await heartbeatAttempts(deps.db, attempts);
-      // the safety net behind the status notifications, which a lost LISTEN connection misses
-      for (const state of await readAttemptStates(deps.db, attempts.map((a) => a.id))) {
-        const entry = held.get(state.id);
-        if (entry && (state.attempt !== entry.attempt || isTerminal(state.status) || state.status === 'queued')) stopRun(entry);
-      }
+      // the safety net behind the status notifications, which a lost LISTEN connection misses: it must decide as they do,
+      // or an ending the executor wrote just before its pod exits gets its finished Job deleted
+      for (const state of await readAttemptStates(deps.db, attempts.map((a) => a.id))) observe(state.id, state.status, state.attempt);
     },
     (error) => deps.logger.warn({ err: toError(error).message }, 'heartbeat failed'),
   );

@@ -77,5 +77,6 @@ describe('a dispatcher restart with the Kubernetes launcher', () => {
     expect(finished.attempt).toBe(1);
     expect(sim.jobs(NAMESPACE).filter((job) => job.metadata.labels?.['flow-like.io/execution-id'] === id)).toHaveLength(1);
     expect(sim.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/jobs'))).toHaveLength(1);
+    expect(sim.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
   });
 });
