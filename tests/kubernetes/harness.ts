@@ -24,12 +24,13 @@ const release = require('node:path').join(process.env.RELEASE_DIR, process.env.E
 const behaviour = process.env.PROJECT_ID;
 if (!process.env.DATABASE_URL || !process.env.S3_ACCESS_KEY_ID) { console.error('credentials missing'); process.exit(9); }
 if (behaviour === 'exit-0') process.exit(0);
+if (behaviour === 'exit-1') process.exit(1);
 if (behaviour === 'exit-3') { console.error('workflow runtime blew up'); process.exit(3); }
 if (behaviour === 'hog') { const hold = []; setInterval(() => hold.push(Buffer.alloc(16 * 1024 * 1024, 1)), 10); }
 if (behaviour === 'gate') setInterval(() => { if (fs.existsSync(release)) process.exit(0); }, 20);
 `;
 
-export type Behaviour = 'exit-0' | 'exit-3' | 'hog' | 'gate';
+export type Behaviour = 'exit-0' | 'exit-1' | 'exit-3' | 'hog' | 'gate';
 
 export interface LauncherHarness {
   sim: KubeSimulator;

@@ -118,4 +118,16 @@ describe('Kubernetes launcher when the API server misbehaves', () => {
     expect(creates[5]!.at - creates[0]!.at).toBeGreaterThanOrEqual(750);
     await Promise.all(runs.map((run) => run.done));
   });
+
+  it('an executor that exits 1 at once is a crash, not a lost pod, when the Job watch tells of the failure before the pod watch', async () => {
+    // stalled from before the launcher starts, so its pod watch never delivers this run's pod at all
+    harness.sim.faults.stallWatches(true, 'pods');
+    try {
+      const launcher = harness.launcher({ instanceName: 'pod-watch-behind' });
+      const run = await launcher.launch(runRequest('exit-1'));
+      await expect(run.done).resolves.toMatchObject({ kind: 'failed', reason: 'ExecutorCrashed', exitCode: 1 });
+    } finally {
+      harness.sim.faults.stallWatches(false, 'pods');
+    }
+  });
 });

@@ -84,6 +84,13 @@ export function createKubernetesLauncher(kubeConfig: KubeConfig, config: Kuberne
     }
   };
 
+  const readPodsOf = async (jobName: string): Promise<V1Pod[]> => {
+    const pods = await listAll((page) =>
+      callApi('list pods', () => core.listNamespacedPod({ namespace, labelSelector: `${installSelector},${JOB_NAME_LABEL}=${jobName}`, limit: 50, ...page })),
+    );
+    return pods.filter((pod) => jobNameOfPod(pod) === jobName);
+  };
+
   const track = (name: string, job: V1Job, pods: V1Pod[]): TrackedRun => {
     const existing = runs.get(name);
     if (existing) return existing.run;
@@ -94,6 +101,7 @@ export function createKubernetesLauncher(kubeConfig: KubeConfig, config: Kuberne
         graceMs: { ImagePullBackOff: config.imagePullGraceMs, LaunchFailed: config.imagePullGraceMs, Unschedulable: config.unschedulableTimeoutMs },
         clock,
         deleteJob: () => deleteJob(name),
+        readPods: () => readPodsOf(name),
         onSettled: (outcome) => {
           runs.delete(name);
           log.info({ job: name, outcome: outcome.kind === 'exited' ? 'exited' : outcome.reason }, 'run ended');
@@ -174,11 +182,9 @@ export function createKubernetesLauncher(kubeConfig: KubeConfig, config: Kuberne
       const job = jobs.find((candidate) => isRunOf(candidate, executionId, attempt));
       const jobName = job?.metadata?.name;
       if (!job || !jobName) return undefined;
-      const pods = await listAll((page) =>
-        callApi('list pods', () => core.listNamespacedPod({ namespace, labelSelector: `${installSelector},${JOB_NAME_LABEL}=${jobName}`, limit: 50, ...page })),
-      );
+      const pods = await readPodsOf(jobName);
       log.info({ job: jobName }, 're-attached to a running Job');
-      return track(jobName, job, pods.filter((pod) => jobNameOfPod(pod) === jobName));
+      return track(jobName, job, pods);
     },
 
     async close() {

@@ -5,13 +5,18 @@ import type { RunOutcome } from '../launcher.js';
  * What one attempt's Job and pods say about the run, decided from the
  * objects alone. A `stuck` run has not failed yet: it becomes a failure only
  * after the launcher has seen it stuck for a grace period, because image pulls
- * and scheduling often recover by themselves.
+ * and scheduling often recover by themselves. A run to `recheckPods` has a
+ * failed Job whose pods, as seen so far, do not say why: Jobs and pods come
+ * through separate watches with no order between them, so the pod's failure
+ * may simply not have arrived yet, and only pods read after the Job was seen
+ * failed can tell a crash from a pod that is gone.
  */
 export type StuckReason = 'ImagePullBackOff' | 'Unschedulable' | 'LaunchFailed';
 
 export type RunState =
   | { kind: 'pending' }
   | { kind: 'stuck'; reason: StuckReason; message: string }
+  | { kind: 'recheckPods' }
   | { kind: 'ended'; outcome: RunOutcome };
 
 export interface RunView {
@@ -20,9 +25,12 @@ export interface RunView {
   pods: V1Pod[];
   /** this launcher deleted the Job */
   cancelled: boolean;
+  /** `pods` were read from the API server after the Job was seen failed, so a failed pod missing from them is gone */
+  podsReadAfterJobFailed: boolean;
 }
 
 const PENDING: RunState = { kind: 'pending' };
+const RECHECK_PODS: RunState = { kind: 'recheckPods' };
 const IMAGE_PULL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const CONFIG_WAITING = new Set(['CreateContainerConfigError', 'CreateContainerError']);
 
@@ -60,7 +68,7 @@ function stuckState(pod: V1Pod): RunState | undefined {
   return undefined;
 }
 
-export function readRunState({ job, pods, cancelled }: RunView): RunState {
+export function readRunState({ job, pods, cancelled, podsReadAfterJobFailed }: RunView): RunState {
   if (!job) {
     if (cancelled) return pods.length === 0 ? failed('Cancelled', 'the run was cancelled') : PENDING;
     return failed('PodLost', 'the Job was deleted before it finished');
@@ -74,6 +82,7 @@ export function readRunState({ job, pods, cancelled }: RunView): RunState {
     }
     if (podFailed) return podFailed;
     if (cancelled) return failed('Cancelled', 'the run was cancelled');
+    if (!podsReadAfterJobFailed) return RECHECK_PODS;
     return failed('PodLost', `the pod of this run vanished (${jobFailed.reason ?? 'Failed'}: ${jobFailed.message ?? 'no message'})`);
   }
   if (podFailed) return podFailed;

@@ -8,7 +8,8 @@ import type { Clock } from './tokenBucket.js';
  * events, reconcile lists, its own delete) goes through `update`; the first
  * decisive state settles `done`. A stuck pod fails the run only once it has
  * been stuck for its grace, and then its Job is deleted so it cannot start
- * late.
+ * late. A failed Job whose pods, as watched, do not say why has its pods
+ * read again before the run is called lost.
  */
 export interface TrackedRunOptions {
   jobName: string;
@@ -16,6 +17,8 @@ export interface TrackedRunOptions {
   clock: Clock;
   /** delete the Job with background propagation; a missing Job is fine */
   deleteJob(): Promise<void>;
+  /** the Job's pods as the API server has them now */
+  readPods(): Promise<V1Pod[]>;
   onSettled(outcome: RunOutcome): void;
   onError(error: unknown, what: string): void;
 }
@@ -26,7 +29,10 @@ export class TrackedRun implements LaunchedRun {
   private settle!: (outcome: RunOutcome) => void;
   private settled = false;
   private cancelled = false;
-  private view: Omit<RunView, 'cancelled'>;
+  private view: Omit<RunView, 'cancelled' | 'podsReadAfterJobFailed'>;
+  private podsReadAfterJobFailed = false;
+  private readingPods = false;
+  private detached = false;
   private stuck: { reason: StuckReason; since: number } | undefined;
   private stuckTimer: NodeJS.Timeout | undefined;
   private ending = false;
@@ -73,16 +79,18 @@ export class TrackedRun implements LaunchedRun {
 
   /** Stop timers; `done` stays unsettled because this process no longer knows how the run ends. */
   detach(): void {
+    this.detached = true;
     clearTimeout(this.stuckTimer);
   }
 
   private evaluate(): void {
     if (this.settled || this.ending) return;
-    const state = readRunState({ ...this.view, cancelled: this.cancelled });
+    const state = readRunState({ ...this.view, cancelled: this.cancelled, podsReadAfterJobFailed: this.podsReadAfterJobFailed });
     if (state.kind === 'ended') return this.finish(state.outcome);
-    if (state.kind === 'pending') {
+    if (state.kind === 'pending' || state.kind === 'recheckPods') {
       this.stuck = undefined;
       clearTimeout(this.stuckTimer);
+      if (state.kind === 'recheckPods') this.recheckPods();
       return;
     }
     const now = this.options.clock.now();
@@ -100,6 +108,24 @@ export class TrackedRun implements LaunchedRun {
       (error: unknown) => {
         this.options.onError(error, 'deleting a stuck Job');
         this.finish(outcome);
+      },
+    );
+  }
+
+  /** A read that fails is tried again on the next update, which the periodic reconcile guarantees. */
+  private recheckPods(): void {
+    if (this.readingPods) return;
+    this.readingPods = true;
+    this.options.readPods().then(
+      (pods) => {
+        this.readingPods = false;
+        if (this.detached) return;
+        this.podsReadAfterJobFailed = true;
+        this.update({ pods });
+      },
+      (error: unknown) => {
+        this.readingPods = false;
+        this.options.onError(error, 'reading the pods of a failed Job');
       },
     );
   }

@@ -1,3 +1,5 @@
+import type { ResourceName } from './store.js';
+
 /**
  * Knobs a test turns to make the simulated cluster misbehave the way real
  * clusters do. The HTTP layer and the kubelet consult this state; the actions
@@ -17,8 +19,8 @@ export interface RequestFault {
 
 export class FaultState {
   requestFaults: RequestFault[] = [];
-  /** watches stay open but deliver nothing: a silently dead watch */
-  watchesStalled = false;
+  /** watches of these resources stay open but deliver nothing: a silently dead watch */
+  readonly stalledWatches = new Set<ResourceName>();
   unschedulable = false;
   readonly imagePullFailures = new Set<string>();
 
@@ -34,7 +36,7 @@ export class FaultState {
 
   reset(): void {
     this.requestFaults = [];
-    this.watchesStalled = false;
+    this.stalledWatches.clear();
     this.unschedulable = false;
     this.imagePullFailures.clear();
   }
@@ -45,8 +47,12 @@ export interface SimulatorFaults {
   failRequests(fault: RequestFault): void;
   /** close every open watch connection now; clients are expected to re-watch */
   dropWatches(): void;
-  /** keep watches open but stop sending anything on them, including bookmarks */
-  stallWatches(stalled: boolean): void;
+  /**
+   * keep watches open but stop sending anything on them, including bookmarks;
+   * only the watches of `resource` when given, since separate watches are
+   * never in step with each other
+   */
+  stallWatches(stalled: boolean, resource?: 'jobs' | 'pods'): void;
   /** forget the change history, so resuming a watch from an older resourceVersion gets 410 Gone */
   expireWatchHistory(): void;
   /** evict the running pod of this Job, as node-pressure eviction does */

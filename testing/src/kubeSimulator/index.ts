@@ -78,9 +78,12 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
   const simulatorFaults: SimulatorFaults = {
     failRequests: (fault) => faults.requestFaults.push({ ...fault }),
     dropWatches: () => watches.closeAll(),
-    stallWatches: (stalled) => {
-      faults.watchesStalled = stalled;
-      if (stalled) watches.stallAll();
+    stallWatches: (stalled, resource) => {
+      for (const each of resource ? [resource] : (['jobs', 'pods', 'secrets'] as const)) {
+        if (stalled) faults.stalledWatches.add(each);
+        else faults.stalledWatches.delete(each);
+      }
+      if (stalled) watches.stall(resource);
     },
     expireWatchHistory: () => store.compact(),
     evictPod: (jobName, message = 'The node was low on resource: memory. ') =>

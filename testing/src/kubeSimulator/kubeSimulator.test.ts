@@ -226,4 +226,21 @@ describe('Kubernetes API simulator', () => {
       await informer.stop();
     }
   });
+
+  it('stalls only the pod watches when asked, while the Job watch still tells of the Job failing', async () => {
+    const config = sim.kubeConfig();
+    const jobs = makeInformer<V1Job>(config, `/apis/batch/v1/namespaces/${NS}/jobs`, () => batch.listNamespacedJob({ namespace: NS, labelSelector: 'lagging=yes' }), 'lagging=yes');
+    const pods = makeInformer<V1Pod>(config, `/api/v1/namespaces/${NS}/pods`, () => core.listNamespacedPod({ namespace: NS, labelSelector: 'lagging=yes' }), 'lagging=yes');
+    await Promise.all([jobs.start(), pods.start()]);
+    sim.faults.stallWatches(true, 'pods');
+    try {
+      await batch.createNamespacedJob({ namespace: NS, body: jobManifest('lagging-1', 'process.exit(1)', { labels: { lagging: 'yes' } }) });
+      await waitFor(() => condition(jobs.get('lagging-1', NS), 'Failed'), { message: 'the Job watch to deliver the Failed condition' });
+      expect(sim.pods(NS).find((pod) => pod.metadata.labels?.['job-name'] === 'lagging-1')?.status?.phase).toBe('Failed');
+      expect(pods.list(NS)).toEqual([]);
+    } finally {
+      sim.faults.stallWatches(false, 'pods');
+      await Promise.all([jobs.stop(), pods.stop()]);
+    }
+  });
 });

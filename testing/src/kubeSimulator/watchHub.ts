@@ -11,6 +11,7 @@ import type { ObjectStore, ResourceName, StoredEvent, WatchFilter } from './stor
  */
 interface OpenWatch {
   res: ServerResponse;
+  resource: ResourceName;
   /** a stalled watch never delivers anything again, like a half-dead TCP connection */
   dead: boolean;
 }
@@ -31,7 +32,7 @@ export class WatchHub {
   ) {}
 
   serve(filter: WatchFilter, query: URLSearchParams, res: ServerResponse): void {
-    const watch: OpenWatch = { res, dead: this.faults.watchesStalled };
+    const watch: OpenWatch = { res, resource: filter.resource, dead: this.faults.stalledWatches.has(filter.resource) };
     const kind = KIND[filter.resource];
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
@@ -72,8 +73,9 @@ export class WatchHub {
     });
   }
 
-  stallAll(): void {
-    for (const watch of this.open) watch.dead = true;
+  /** every open watch, or only those of `resource` */
+  stall(resource?: ResourceName): void {
+    for (const watch of this.open) if (resource === undefined || watch.resource === resource) watch.dead = true;
   }
 
   closeAll(): void {
