@@ -1,20 +1,38 @@
 import type { Redis } from 'ioredis';
-import { listQueuedExecutions, type Database } from '@flow-like/db';
+import { listQueuedExecutions, type Database, type QueuedExecutionRef } from '@flow-like/db';
+import { listNotYetDueExecutions } from '@flow-like/db/queueReconciliation';
 import { jobOf, wakeJobId, type ExecutionQueue } from './wakeQueue.js';
 
 const PAGE = 500;
+
+/** Set once per life of the queue's Redis data: its absence means Redis lost that data since the last pass. */
+const DATA_MARKER = 'reconciled';
+
+type QueuedPage = (page: { afterId?: string; limit: number }) => Promise<QueuedExecutionRef[]>;
 
 /**
  * Postgres is the source of truth: every execution still queued there gets
  * its job back if Redis lost it (a restart without persistence, FLUSHALL, or
  * an enqueue that never happened). Re-adding is idempotent by job id.
+ *
+ * A delivered wake-up is a completed job, and BullMQ trims completed jobs
+ * (`removeOnComplete`), so a due execution waiting behind full limits has no
+ * job either: re-adding those made every pass re-add and re-deliver the
+ * whole backlog beyond the kept completed jobs. Only after Redis lost its
+ * data (the marker is gone) does a pass look at every queued execution;
+ * otherwise it looks at those not due yet, whose wake-up cannot have been
+ * delivered. A due execution needs no wake-up to be admitted: admission
+ * reads Postgres on its own interval.
  * Returns how many jobs were added.
  */
 export async function reconcileQueue(db: Database, queue: ExecutionQueue, redis: Redis, now: () => Date = () => new Date()): Promise<number> {
+  // set before the walk, so data lost during it leaves the marker gone for the next pass
+  const redisKeptItsData = (await redis.set(queue.toKey(DATA_MARKER), '1', 'NX')) === null;
+  const listPage: QueuedPage = redisKeptItsData ? (page) => listNotYetDueExecutions(db, { ...page, now: now() }) : (page) => listQueuedExecutions(db, page);
   let added = 0;
   let afterId: string | undefined;
   for (;;) {
-    const page = await listQueuedExecutions(db, { ...(afterId ? { afterId } : {}), limit: PAGE });
+    const page = await listPage({ ...(afterId ? { afterId } : {}), limit: PAGE });
     if (page.length === 0) return added;
     afterId = page[page.length - 1]!.id;
     const pipeline = redis.pipeline();
