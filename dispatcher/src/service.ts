@@ -40,8 +40,6 @@ export async function startDispatcherService(env: DispatcherEnv, logger: Logger,
   const queue = createExecutionQueue(producerRedis, env.QUEUE_PREFIX);
   // without a listener BullMQ prints connection errors to stderr; the Redis client above already logs them
   queue.on('error', () => {});
-  // without a listener BullMQ prints connection errors to stderr; the Redis client above already logs them
-  queue.on('error', () => {});
   const launcher = overrides.launcher ?? launcherFromEnv(env, logger, overrides.cwd);
   const warn = (what: string) => (error: unknown) => logger.warn({ err: toError(error).message }, what);
 
