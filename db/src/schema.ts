@@ -125,6 +125,10 @@ export const executions = pgTable(
     index('executions_admission_idx')
       .on(t.projectId, t.priority.desc(), t.queuedAt, t.id)
       .where(sql`${t.status} = 'queued'`),
+    // the queue reconciler's pass over queued executions not due yet (delayed runs, retry backoff), in id order
+    index('executions_queued_delayed_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'queued' AND ${t.runAt} IS NOT NULL`),
   ],
 );
 

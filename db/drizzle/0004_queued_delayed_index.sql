@@ -1,0 +1,1 @@
+CREATE INDEX "executions_queued_delayed_idx" ON "executions" USING btree ("id") WHERE "executions"."status" = 'queued' AND "executions"."run_at" IS NOT NULL;
