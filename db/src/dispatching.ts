@@ -223,9 +223,14 @@ export interface QueuedExecutionRef {
   runAt: Date | null;
 }
 
-/** One page of queued executions in id order, for the reconciler that re-enqueues what Redis lost. */
-export async function listQueuedExecutions(db: Database, page: { afterId?: string; limit: number }): Promise<QueuedExecutionRef[]> {
+/**
+ * One page of queued executions in id order, for the reconciler that re-enqueues
+ * what Redis lost. With `dueAfter`, only those not due before it: a delayed run
+ * or a retry's backoff, whose wake-up BullMQ cannot have delivered yet.
+ */
+export async function listQueuedExecutions(db: Database, page: { afterId?: string; limit: number; dueAfter?: Date }): Promise<QueuedExecutionRef[]> {
   const conditions = [eq(executions.status, 'queued')];
+  if (page.dueAfter) conditions.push(gt(executions.runAt, page.dueAfter));
   if (page.afterId) conditions.push(gt(executions.id, page.afterId));
   return db
     .select({ id: executions.id, projectId: executions.projectId, attempt: executions.attempt, priority: executions.priority, runAt: executions.runAt })

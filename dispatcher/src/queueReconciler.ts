@@ -1,14 +1,11 @@
 import type { Redis } from 'ioredis';
-import { listQueuedExecutions, type Database, type QueuedExecutionRef } from '@flow-like/db';
-import { listNotYetDueExecutions } from '@flow-like/db/queueReconciliation';
+import { listQueuedExecutions, type Database } from '@flow-like/db';
 import { jobOf, wakeJobId, type ExecutionQueue } from './wakeQueue.js';
 
 const PAGE = 500;
 
 /** Set once per life of the queue's Redis data: its absence means Redis lost that data since the last pass. */
 const DATA_MARKER = 'reconciled';
-
-type QueuedPage = (page: { afterId?: string; limit: number }) => Promise<QueuedExecutionRef[]>;
 
 /**
  * Postgres is the source of truth: every execution still queued there gets
@@ -28,11 +25,10 @@ type QueuedPage = (page: { afterId?: string; limit: number }) => Promise<QueuedE
 export async function reconcileQueue(db: Database, queue: ExecutionQueue, redis: Redis, now: () => Date = () => new Date()): Promise<number> {
   // set before the walk, so data lost during it leaves the marker gone for the next pass
   const redisKeptItsData = (await redis.set(queue.toKey(DATA_MARKER), '1', 'NX')) === null;
-  const listPage: QueuedPage = redisKeptItsData ? (page) => listNotYetDueExecutions(db, { ...page, now: now() }) : (page) => listQueuedExecutions(db, page);
   let added = 0;
   let afterId: string | undefined;
   for (;;) {
-    const page = await listPage({ ...(afterId ? { afterId } : {}), limit: PAGE });
+    const page = await listQueuedExecutions(db, { ...(afterId ? { afterId } : {}), ...(redisKeptItsData ? { dueAfter: now() } : {}), limit: PAGE });
     if (page.length === 0) return added;
     afterId = page[page.length - 1]!.id;
     const pipeline = redis.pipeline();
