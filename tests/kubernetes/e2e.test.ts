@@ -1,13 +1,12 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, listStatusHistory, type DatabaseHandle } from '@flow-like/db';
-import { startKubeSimulator, type KubeSimulator } from '@flow-like/testing/kubeSimulator/index';
+import type { KubeSimulator } from '@flow-like/testing/kubeSimulator/index';
 import { createTestEnv, testS3Client, type TestEnv } from '@flow-like/testing/testEnv';
 import { waitFor } from '@flow-like/testing/waitFor';
-import { createProjectKey, EXECUTOR_COMMAND, REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
+import { createProjectKey, startSystem, type RunningSystem } from '../support/system.js';
+import { CLUSTER_NAMESPACE as NAMESPACE, EXECUTOR_IMAGE, startSimulatedCluster } from './simulatedCluster.js';
 
-const NAMESPACE = 'flow-like';
-const IMAGE = 'ghcr.io/flow-like/flow-like:test';
 const ENDED = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 const greeting = {
   name: 'greeting',
@@ -25,19 +24,11 @@ describe('one execution through the Kubernetes launcher, end to end', () => {
 
   beforeAll(async () => {
     env = await createTestEnv();
-    // the simulated kubelet gives pods nothing of this process's environment but PATH
-    sim = await startKubeSimulator({ cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-    sim.createSecret(NAMESPACE, 'flow-like-db', { DATABASE_URL: env.databaseUrl });
-    sim.createSecret(NAMESPACE, 'flow-like-s3', { 'access-key-id': env.s3.accessKeyId, 'secret-access-key': env.s3.secretAccessKey });
+    const cluster = await startSimulatedCluster(env);
+    sim = cluster.sim;
     system = await startSystem(env, {
       dispatcherEnv: {
-        LAUNCHER: 'kubernetes',
-        KUBECONFIG: sim.kubeconfigPath,
-        KUBE_NAMESPACE: NAMESPACE,
-        EXECUTOR_IMAGE: IMAGE,
-        EXECUTOR_COMMAND: JSON.stringify(EXECUTOR_COMMAND),
-        EXECUTOR_DATABASE_SECRET_NAME: 'flow-like-db',
-        EXECUTOR_S3_SECRET_NAME: 'flow-like-s3',
+        ...cluster.dispatcherEnv,
         KUBE_RECONCILE_INTERVAL_SECONDS: '2',
         KUBE_IMAGE_PULL_GRACE_SECONDS: '0.5',
       },
@@ -110,7 +101,7 @@ describe('one execution through the Kubernetes launcher, end to end', () => {
   });
 
   it('an executor image that cannot be pulled fails the execution with that reason', async () => {
-    sim.faults.failImagePull(IMAGE);
+    sim.faults.failImagePull(EXECUTOR_IMAGE);
     try {
       const id = await submit({ name: 'unpullable', steps: [{ id: 'wait', type: 'delay', params: { ms: 1 } }] });
       const finished = await waitFor(

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKubeSimulator, type KubeSimulator } from '@flow-like/testing/kubeSimulator/index';
+import type { KubeSimulator } from '@flow-like/testing/kubeSimulator/index';
 import { createTestEnv, type TestEnv } from '@flow-like/testing/testEnv';
 import { waitFor } from '@flow-like/testing/waitFor';
-import { createProjectKey, EXECUTOR_COMMAND, REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
+import { createProjectKey, startSystem, type RunningSystem } from '../support/system.js';
+import { CLUSTER_NAMESPACE as NAMESPACE, startSimulatedCluster } from './simulatedCluster.js';
 
-const NAMESPACE = 'flow-like';
 const ENDED = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
 /**
@@ -21,18 +21,11 @@ describe('a run that ended on its own with the Kubernetes launcher', () => {
 
   beforeAll(async () => {
     env = await createTestEnv();
-    sim = await startKubeSimulator({ cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-    sim.createSecret(NAMESPACE, 'flow-like-db', { DATABASE_URL: env.databaseUrl });
-    sim.createSecret(NAMESPACE, 'flow-like-s3', { 'access-key-id': env.s3.accessKeyId, 'secret-access-key': env.s3.secretAccessKey });
+    const cluster = await startSimulatedCluster(env);
+    sim = cluster.sim;
     system = await startSystem(env, {
       dispatcherEnv: {
-        LAUNCHER: 'kubernetes',
-        KUBECONFIG: sim.kubeconfigPath,
-        KUBE_NAMESPACE: NAMESPACE,
-        EXECUTOR_IMAGE: 'ghcr.io/flow-like/flow-like:test',
-        EXECUTOR_COMMAND: JSON.stringify(EXECUTOR_COMMAND),
-        EXECUTOR_DATABASE_SECRET_NAME: 'flow-like-db',
-        EXECUTOR_S3_SECRET_NAME: 'flow-like-s3',
+        ...cluster.dispatcherEnv,
         HEARTBEAT_INTERVAL_MS: '100',
         KUBE_RECONCILE_INTERVAL_SECONDS: '3',
       },
