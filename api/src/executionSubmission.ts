@@ -103,7 +103,7 @@ export interface SubmissionGates {
 }
 
 /** Enqueue and insert (one Redis and one Postgres round trip, see submitExecutions), then count them. */
-export async function acceptExecutions(deps: ApiDeps, values: NewExecution[], options: { latest?: boolean } = {}): Promise<Execution[]> {
+async function acceptExecutions(deps: ApiDeps, values: NewExecution[], options: { latest?: boolean } = {}): Promise<Execution[]> {
   const now = deps.now ?? (() => new Date());
   const rows = await submitExecutions(
     deps.db,

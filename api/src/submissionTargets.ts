@@ -24,7 +24,7 @@ export interface SubmissionTargets {
 }
 
 /** The live workflow of the project and the version asked for (latest when absent), read from Postgres. */
-export async function readSubmissionTarget(db: Database, request: TargetRequest): Promise<SubmissionTarget> {
+async function readSubmissionTarget(db: Database, request: TargetRequest): Promise<SubmissionTarget> {
   const found = await getLiveWorkflowVersion(db, request.workflowId, request.projectId, request.version);
   if (!found) throw new NotFound('workflow', request.workflowId);
   const { workflow, version } = found;

@@ -269,6 +269,17 @@ describe('execution routes', () => {
     expectProblem(await api.call(`/v1/executions/${UNKNOWN_ID}/rerun`, { method: 'POST', token: key }), 404);
   });
 
+  it('refuses to rerun an execution whose workflow was deleted since, with 409 and nothing stored', async () => {
+    const { key: own, projectId: ownProject } = await createProject(api, 'rerun-deleted');
+    const id = await registerWorkflow(api, own, greeting);
+    const original = await api.call(`/v1/workflows/${id}/executions`, { token: own, body: { input: { name: 'once' } } });
+    // a first rerun caches the workflow read, so the second one finds the deletion in the insert
+    expect((await api.call(`/v1/executions/${original.body.id}/rerun`, { method: 'POST', token: own })).status).toBe(202);
+    expect((await api.call(`/v1/workflows/${id}`, { method: 'DELETE', token: own })).status).toBe(204);
+    expectProblem(await api.call(`/v1/executions/${original.body.id}/rerun`, { method: 'POST', token: own }), 409, /was deleted/);
+    expect(await rowsOf(ownProject)).toBe(2);
+  });
+
   it('streams a stored result, or hands out a presigned URL that serves it', async () => {
     const submitted = await api.call(`/v1/workflows/${workflowId}/executions`, { token: key, body: { input: { name: 'res' } } });
     expectProblem(await api.call(`/v1/executions/${submitted.body.id}/result`, { token: key }), 409, /no result/);

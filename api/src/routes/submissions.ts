@@ -1,11 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { Conflict, Invalid, NotFound, parseWorkflowDocument } from '@flow-like/core';
-import { findExecutionByIdempotencyKey, getExecution, getWorkflow, getWorkflowVersion, WorkflowChanged } from '@flow-like/db';
+import { Conflict, Invalid, NotFound } from '@flow-like/core';
+import { findExecutionByIdempotencyKey, getExecution } from '@flow-like/db';
 import { queueRoom } from '@flow-like/db/queueRoom';
 import { requireProject, type AuthVariables } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import {
-  acceptExecutions,
   isIdempotencyConflict,
   prepareExecution,
   replayOrConflict,
@@ -121,21 +120,15 @@ export function submissionRoutes(deps: ApiDeps) {
     const { id } = c.req.valid('param');
     const original = await getExecution(deps.db, id, projectId);
     if (!original) throw new NotFound('execution', id);
-    const workflowDeleted = () => new Conflict(`workflow ${original.workflowId} was deleted; its executions cannot be rerun`);
-    const workflow = await getWorkflow(deps.db, original.workflowId, projectId);
-    if (!workflow) throw workflowDeleted();
-    const version = await getWorkflowVersion(deps.db, workflow.id, original.workflowVersion);
-    if (!version) throw new Conflict(`workflow version ${original.workflowVersion} is gone`);
-    const prepared = prepareExecution(
-      { input: original.input, priority: original.priority, timeoutSeconds: Math.min(original.timeoutSeconds, deps.limits.maxRunTimeoutSeconds) },
-      { projectId, workflowId: workflow.id, version: version.version, document: parseWorkflowDocument(version.document) },
-      deps.limits,
-      now(),
-    );
-    if (!('values' in prepared)) throw rejectedItem(prepared);
-    await gates.room.admit(projectId, 1);
-    const [execution] = await acceptExecutions(deps, [prepared.values]).catch((error: unknown) => {
-      throw error instanceof WorkflowChanged ? workflowDeleted() : error;
+    const request = { projectId, workflowId: original.workflowId, version: original.workflowVersion };
+    const [execution] = await submitToWorkflow(deps, gates, request, (target) => {
+      const rerun = { input: original.input, priority: original.priority, timeoutSeconds: Math.min(original.timeoutSeconds, deps.limits.maxRunTimeoutSeconds) };
+      const prepared = prepareExecution(rerun, target, deps.limits, now());
+      if (!('values' in prepared)) throw rejectedItem(prepared);
+      return [prepared.values];
+    }).catch((error: unknown) => {
+      // the execution exists, so its workflow being gone is a conflict with the request, not an unknown resource
+      throw error instanceof NotFound ? new Conflict(`workflow ${original.workflowId} was deleted; its executions cannot be rerun`) : error;
     });
     return c.json(presentExecution(execution!), 202, { location: `/v1/executions/${execution!.id}` });
   });
